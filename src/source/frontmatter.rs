@@ -1,0 +1,1 @@
+//! Markdown front matter. (Being written.)
