@@ -28,7 +28,7 @@ pub fn tokens(pointer: &str) -> Vec<String> {
 }
 
 /// Where a pointer leads in a tree.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Target<'a> {
     pub node: &'a Node,
     /// The span of the key when the last step went through a mapping entry.
