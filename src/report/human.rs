@@ -1,0 +1,193 @@
+//! The human format: each finding rendered by miette with its code, message, the source line
+//! with the node labelled, and help; then a summary line.
+
+use std::collections::HashMap;
+use std::fmt;
+
+use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode};
+
+use super::{Finding, Report, Severity, ToolError};
+
+/// How to draw: colours and Unicode for a terminal, plain ASCII for files and tests.
+#[derive(Debug, Clone, Copy)]
+pub struct Style {
+    pub color: bool,
+    pub width: usize,
+}
+
+/// Renders the whole report. `verbose` adds how each file was classified or why it was skipped.
+pub fn render(report: &Report, style: Style, verbose: bool) -> String {
+    let theme = if style.color { GraphicalTheme::unicode() } else { GraphicalTheme::none() };
+    let handler = GraphicalReportHandler::new_themed(theme).with_width(style.width).with_links(false);
+    let mut sources: HashMap<&str, NamedSource<String>> = HashMap::new();
+    let mut out = String::new();
+
+    if verbose {
+        for file in &report.files {
+            let what = match (&file.kind, &file.flavor) {
+                (Some(kind), Some(flavor)) => format!("{kind} ({flavor})"),
+                (Some(kind), None) => kind.clone(),
+                _ => "unclassified".to_string(),
+            };
+            let schemas = if file.schemas.is_empty() { String::new() } else { format!(", schema {}", file.schemas.join(", ")) };
+            let reason = file.reason.as_deref().map(|reason| format!(": {reason}")).unwrap_or_default();
+            out.push_str(&format!("checked {}: {what}{schemas}{reason}\n", file.path));
+        }
+        for skipped in &report.skipped {
+            out.push_str(&format!("skipped {}: {}\n", skipped.path, skipped.reason));
+        }
+        if !report.files.is_empty() || !report.skipped.is_empty() {
+            out.push('\n');
+        }
+    }
+
+    for finding in &report.findings {
+        let source = finding.source.as_ref().map(|source| {
+            &*sources.entry(source.path.as_str()).or_insert_with(|| NamedSource::new(source.path.clone(), source.text.clone()))
+        });
+        let rendered = Rendered { finding, source };
+        let _ = handler.render_report(&mut out, &rendered);
+    }
+    for error in &report.tool_errors {
+        let source = error.source.as_ref().map(|source| NamedSource::new(source.path.clone(), source.text.clone()));
+        let rendered = RenderedToolError { error, source: source.as_ref() };
+        let _ = handler.render_report(&mut out, &rendered);
+    }
+
+    out.push_str(&summary_line(report));
+    out
+}
+
+fn summary_line(report: &Report) -> String {
+    let summary = report.summary();
+    let plural = |n: usize, word: &str| if n == 1 { format!("{n} {word}") } else { format!("{n} {word}s") };
+    let mut line = format!(
+        "{} checked, {} skipped: {}, {}, {}",
+        plural(summary.files_checked, "file"),
+        summary.files_skipped,
+        plural(summary.errors, "error"),
+        plural(summary.warnings, "warning"),
+        plural(summary.infos, "info"),
+    );
+    if !report.tool_errors.is_empty() {
+        line.push_str(&format!(", {}", plural(report.tool_errors.len(), "tool error")));
+    }
+    line.push('\n');
+    line
+}
+
+/// A finding seen through miette's `Diagnostic` trait.
+struct Rendered<'a> {
+    finding: &'a Finding,
+    source: Option<&'a NamedSource<String>>,
+}
+
+impl fmt::Debug for Rendered<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Rendered").field("code", &self.finding.code).finish()
+    }
+}
+
+impl fmt::Display for Rendered<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let location = &self.finding.location;
+        write!(f, "{}:{}:{}: {}", location.path, location.line, location.column, self.finding.message)
+    }
+}
+
+impl std::error::Error for Rendered<'_> {}
+
+impl Diagnostic for Rendered<'_> {
+    fn code<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        Some(Box::new(&self.finding.code))
+    }
+
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(match self.finding.severity {
+            Severity::Error => miette::Severity::Error,
+            Severity::Warning => miette::Severity::Warning,
+            Severity::Info => miette::Severity::Advice,
+        })
+    }
+
+    fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        let mut parts = Vec::new();
+        if let Some(note) = &self.finding.note {
+            parts.push(format!("note: {note}"));
+        }
+        if let Some(help) = &self.finding.help {
+            parts.push(help.clone());
+        }
+        for related in &self.finding.related {
+            let location = &related.location;
+            parts.push(format!("{} at {}:{}:{}", related.message, location.path, location.line, location.column));
+        }
+        if let Some(schema) = &self.finding.schema {
+            parts.push(format!("schema: {schema}"));
+        }
+        (!parts.is_empty()).then(|| Box::new(parts.join("\n")) as Box<dyn fmt::Display>)
+    }
+
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        self.source.map(|source| source as &dyn SourceCode)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        let source = self.finding.source.as_ref()?;
+        let span = first_line(&source.text, self.finding.location.span);
+        let label = if self.finding.location.pointer.is_empty() { "here".to_string() } else { self.finding.location.pointer.clone() };
+        Some(Box::new(std::iter::once(LabeledSpan::new(Some(label), span.start, span.end - span.start))))
+    }
+}
+
+/// The part of `span` on its first line, so that a finding about a whole mapping labels one
+/// line rather than drawing a bracket around the mapping.
+fn first_line(text: &str, span: crate::source::Span) -> crate::source::Span {
+    let start = span.start.min(text.len());
+    let end = span.end.clamp(start, text.len());
+    let line_end = text[start..end].find(['\n', '\r']).map_or(end, |i| start + i);
+    crate::source::Span::new(start, line_end)
+}
+
+struct RenderedToolError<'a> {
+    error: &'a ToolError,
+    source: Option<&'a NamedSource<String>>,
+}
+
+impl fmt::Debug for RenderedToolError<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RenderedToolError").field("message", &self.error.message).finish()
+    }
+}
+
+impl fmt::Display for RenderedToolError<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.error.location {
+            Some(location) => write!(f, "{}:{}:{}: {}", location.path, location.line, location.column, self.error.message),
+            None => write!(f, "{}", self.error.message),
+        }
+    }
+}
+
+impl std::error::Error for RenderedToolError<'_> {}
+
+impl Diagnostic for RenderedToolError<'_> {
+    fn code<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        Some(Box::new("tool-error"))
+    }
+
+    fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        self.error.help.as_ref().map(|help| Box::new(help) as Box<dyn fmt::Display>)
+    }
+
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        self.source.map(|source| source as &dyn SourceCode)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        let location = self.error.location.as_ref()?;
+        let source = self.error.source.as_ref()?;
+        let span = first_line(&source.text, location.span);
+        Some(Box::new(std::iter::once(LabeledSpan::new(Some("here".to_string()), span.start, span.end - span.start))))
+    }
+}

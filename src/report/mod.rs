@@ -1,0 +1,241 @@
+//! Findings and reports.
+//!
+//! Every check produces the same [`Finding`]; output formats only render findings, and checks
+//! never print. A [`Report`] holds the findings of one run in a deterministic order: files
+//! sorted by path, findings by position.
+
+pub mod human;
+pub mod json;
+
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use crate::source::{LineIndex, Span};
+
+/// How serious a finding is. Ordered: `Info < Warning < Error`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+/// The text of a checked file, shared by its findings for rendering source excerpts.
+#[derive(Debug)]
+pub struct SourceText {
+    /// The path as the user would type it.
+    pub path: String,
+    /// The decoded text, without a byte order mark. Spans index into it.
+    pub text: String,
+    pub lines: LineIndex,
+}
+
+impl SourceText {
+    pub fn new(path: String, text: String) -> Arc<SourceText> {
+        let lines = LineIndex::new(&text);
+        Arc::new(SourceText { path, text, lines })
+    }
+
+    /// Locates `span` in this file.
+    pub fn locate(&self, span: Span, pointer: &str) -> Location {
+        let start = self.lines.position(&self.text, span.start);
+        let end = self.lines.position(&self.text, span.end.max(span.start));
+        Location {
+            path: self.path.clone(),
+            span,
+            line: start.line,
+            column: start.column,
+            end_line: end.line,
+            end_column: end.column,
+            pointer: pointer.to_string(),
+        }
+    }
+}
+
+/// Where a finding is: the file, the source span, and the JSON Pointer of the node.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Location {
+    pub path: String,
+    pub span: Span,
+    pub line: usize,
+    pub column: usize,
+    pub end_line: usize,
+    pub end_column: usize,
+    pub pointer: String,
+}
+
+impl Location {
+    /// A location for a whole file, when there is no better place (an unreadable file).
+    pub fn file(path: &str) -> Location {
+        Location { path: path.to_string(), span: Span::default(), line: 1, column: 1, end_line: 1, end_column: 1, pointer: String::new() }
+    }
+}
+
+/// Another place a finding refers to, such as the first of two duplicate keys.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Related {
+    pub message: String,
+    pub location: Location,
+}
+
+/// One problem found in one place.
+#[derive(Debug, Clone)]
+pub struct Finding {
+    /// A stable code, such as `duplicate-key` or `schema-type`. Codes are never reused.
+    pub code: String,
+    pub severity: Severity,
+    /// What is wrong, offending value first.
+    pub message: String,
+    /// Why it matters, where that is not obvious.
+    pub note: Option<String>,
+    /// What to do about it.
+    pub help: Option<String>,
+    pub location: Location,
+    /// Index of the document in a multi-document YAML stream.
+    pub document: Option<usize>,
+    /// The schema the finding comes from, as `kind/flavor@version` or a file path.
+    pub schema: Option<String>,
+    /// The failing keyword's location in the schema (a JSON Pointer).
+    pub keyword_location: Option<String>,
+    pub related: Vec<Related>,
+    /// The file's text, for source excerpts; `None` for findings without a readable source.
+    pub source: Option<Arc<SourceText>>,
+}
+
+impl Finding {
+    pub fn new(code: &str, severity: Severity, message: String, location: Location) -> Finding {
+        Finding {
+            code: code.to_string(),
+            severity,
+            message,
+            note: None,
+            help: None,
+            location,
+            document: None,
+            schema: None,
+            keyword_location: None,
+            related: Vec::new(),
+            source: None,
+        }
+    }
+
+    pub fn with_help(mut self, help: impl Into<String>) -> Finding {
+        self.help = Some(help.into());
+        self
+    }
+
+    pub fn with_note(mut self, note: impl Into<String>) -> Finding {
+        self.note = Some(note.into());
+        self
+    }
+
+    fn sort_key(&self) -> (&str, usize, usize, &str, &str) {
+        (&self.location.path, self.location.line, self.location.column, &self.code, &self.message)
+    }
+}
+
+/// The verdict on one file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// Checked, with no error-severity finding.
+    Pass,
+    /// Checked, with at least one error-severity finding.
+    Fail,
+    /// Could not be read or parsed.
+    Error,
+}
+
+/// A checked file.
+#[derive(Debug, Clone)]
+pub struct FileReport {
+    pub path: String,
+    pub kind: Option<String>,
+    pub flavor: Option<String>,
+    /// The schemas the file was checked against, as `kind/flavor@version` (several for a
+    /// Kubernetes stream that mixes kinds).
+    pub schemas: Vec<String>,
+    pub status: Status,
+    /// How the file was classified, for `--verbose`.
+    pub reason: Option<String>,
+}
+
+/// A file the walk or the classifier passed over, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SkippedFile {
+    pub path: String,
+    pub reason: String,
+}
+
+/// A problem with the run rather than with a checked file: an unreadable path named on the
+/// command line, a schema that does not compile, an internal error. It makes the exit code 2.
+#[derive(Debug, Clone)]
+pub struct ToolError {
+    pub message: String,
+    /// Where the problem is, when it is in a file (a schema's broken `$ref`).
+    pub location: Option<Location>,
+    pub source: Option<Arc<SourceText>>,
+    pub help: Option<String>,
+}
+
+/// Everything one run found.
+#[derive(Debug, Clone, Default)]
+pub struct Report {
+    pub files: Vec<FileReport>,
+    pub skipped: Vec<SkippedFile>,
+    pub findings: Vec<Finding>,
+    pub tool_errors: Vec<ToolError>,
+}
+
+/// Counts for the report summary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    pub files_checked: usize,
+    pub files_skipped: usize,
+    pub errors: usize,
+    pub warnings: usize,
+    pub infos: usize,
+}
+
+impl Report {
+    /// Sorts files by path and findings by path and position, so output does not depend on
+    /// the order in which threads finished.
+    pub fn sort(&mut self) {
+        self.files.sort_by(|a, b| a.path.cmp(&b.path));
+        self.skipped.sort_by(|a, b| a.path.cmp(&b.path));
+        self.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    }
+
+    pub fn summary(&self) -> Summary {
+        let count = |severity| self.findings.iter().filter(|finding| finding.severity == severity).count();
+        Summary {
+            files_checked: self.files.len(),
+            files_skipped: self.skipped.len(),
+            errors: count(Severity::Error),
+            warnings: count(Severity::Warning),
+            infos: count(Severity::Info),
+        }
+    }
+
+    /// The process exit code: 2 on a tool error, 1 when a finding is at or above `fail_on`,
+    /// else 0.
+    pub fn exit_code(&self, fail_on: Option<Severity>) -> i32 {
+        if !self.tool_errors.is_empty() {
+            return 2;
+        }
+        let failed = fail_on.is_some_and(|threshold| self.findings.iter().any(|finding| finding.severity >= threshold));
+        i32::from(failed)
+    }
+}
