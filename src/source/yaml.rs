@@ -144,6 +144,8 @@ struct Loader<'a> {
     anchors: HashMap<usize, Anchored>,
     /// Nodes copied by aliases so far, in the whole file.
     expansions: usize,
+    /// End of the last event's span.
+    last_event_end: usize,
 }
 
 impl<'a> Loader<'a> {
@@ -161,6 +163,7 @@ impl<'a> Loader<'a> {
             stack: Vec::new(),
             anchors: HashMap::new(),
             expansions: 0,
+            last_event_end: 0,
         }
     }
 
@@ -170,6 +173,7 @@ impl<'a> Loader<'a> {
 
     fn on_event(&mut self, event: Event<'_>, marker_span: saphyr_parser::Span) -> ControlFlow<()> {
         let span = self.span(&marker_span);
+        self.last_event_end = span.end;
         match event {
             Event::StreamStart | Event::StreamEnd | Event::Nothing => {}
             Event::DocumentStart(_) => self.start_document(span),
@@ -285,12 +289,40 @@ impl<'a> Loader<'a> {
 
     fn on_scan_error(&mut self, error: &ScanError) {
         let offset = self.offsets.byte(error.marker());
+        if error.info() == SAPHYR_FLOW_LIMIT_MESSAGE {
+            self.on_flow_limit(offset);
+            return;
+        }
         let message = error.info().to_string();
         self.issue(
             IssueKind::Syntax { message },
             Span::at(offset),
             self.pointer(),
         );
+    }
+
+    /// Handles saphyr's own limit on flow nesting. Its scanner reads ahead through the whole
+    /// run of opening brackets before the parser reports any of them, so the place where
+    /// `max_depth` is passed is found by scanning the text from the last event onwards.
+    /// NOTE: the issue's pointer is that of the last node saphyr reported, which is shorter than
+    /// the pointer of the bracket the issue points at.
+    fn on_flow_limit(&mut self, offset: usize) {
+        let pointer = self.pointer();
+        let target = self.limits.max_depth + 1;
+        match find_flow_opening(self.text, self.last_event_end, self.stack.len(), target) {
+            Some(at) => {
+                let limit = self.limits.max_depth;
+                self.issue(IssueKind::TooDeep { limit }, Span::at(at), pointer);
+            }
+            None => {
+                // NOTE: with a `max_depth` above saphyr's flow limit, flow collections nested
+                // between the two limits cannot be loaded and are reported as a syntax error.
+                let message = format!(
+                    "flow collections nested more than {SAPHYR_FLOW_LIMIT} levels deep are not supported"
+                );
+                self.issue(IssueKind::Syntax { message }, Span::at(offset), pointer);
+            }
+        }
     }
 
     /// True when the next completed node is a mapping key.
@@ -664,15 +696,88 @@ impl<'a> Loader<'a> {
             };
             return ControlFlow::Continue(());
         }
-        mapping.next = Slot::MergeValue;
-        if let Some(first) = mapping.merge_key.replace(node.span) {
+        let first = mapping.merge_key.replace(node.span);
+        if let Some(first) = first {
             // The later `<<` replaces the earlier one, as a later duplicate key does.
             mapping.merge = None;
             let pointer = self.pointer_with("<<");
             self.issue(IssueKind::DuplicateMergeKey { first }, node.span, pointer);
         }
+        if let Some(Frame {
+            collection: Collection::Mapping(mapping),
+            ..
+        }) = self.stack.last_mut()
+        {
+            mapping.next = Slot::MergeValue;
+        }
         ControlFlow::Continue(())
     }
+}
+
+/// saphyr-parser 0.3 keeps the flow nesting level in a `u8` and fails with this message when an
+/// opening bracket would take it past 255.
+const SAPHYR_FLOW_LIMIT_MESSAGE: &str = "recursion limit exceeded";
+const SAPHYR_FLOW_LIMIT: usize = 255;
+
+/// Finds the `[` or `{` that opens nesting level `target` in flow text starting at `from`,
+/// where `depth` collections are already open. Quoted scalars and comments are skipped. The
+/// scan stops when the nesting drops back to `depth`, because the deep run has then ended.
+fn find_flow_opening(text: &str, from: usize, depth: usize, target: usize) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let start_depth = depth;
+    let mut depth = depth;
+    let mut previous = b' ';
+    let mut at = from;
+    while at < bytes.len() {
+        let byte = bytes[at];
+        let node_start = matches!(
+            previous,
+            b'[' | b'{' | b',' | b':' | b'?' | b' ' | b'\t' | b'\r' | b'\n'
+        );
+        match byte {
+            b'[' | b'{' => {
+                depth += 1;
+                if depth == target {
+                    return Some(at);
+                }
+            }
+            b']' | b'}' => {
+                depth -= 1;
+                if depth <= start_depth {
+                    return None;
+                }
+            }
+            b'#' if matches!(previous, b' ' | b'\t' | b'\r' | b'\n') => {
+                while at < bytes.len() && !matches!(bytes[at], b'\r' | b'\n') {
+                    at += 1;
+                }
+                continue;
+            }
+            b'"' if node_start => {
+                at += 1;
+                while at < bytes.len() && bytes[at] != b'"' {
+                    at += if bytes[at] == b'\\' { 2 } else { 1 };
+                }
+            }
+            b'\'' if node_start => {
+                at += 1;
+                while at < bytes.len() {
+                    if bytes[at] == b'\'' {
+                        if bytes.get(at + 1) == Some(&b'\'') {
+                            at += 1;
+                        } else {
+                            break;
+                        }
+                    }
+                    at += 1;
+                }
+            }
+            _ => {}
+        }
+        previous = bytes.get(at).copied().unwrap_or(b' ');
+        at += 1;
+    }
+    None
 }
 
 /// Reads the version from the `%YAML` directive among the lines before a document's `---`.

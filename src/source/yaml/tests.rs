@@ -622,3 +622,401 @@ fn keys_complex_skipped() {
     assert_eq!(root.entries().unwrap().len(), 1);
     assert_eq!(root.get("ok").unwrap().value, string("z"));
 }
+
+// ----- aliases -----
+
+#[test]
+fn alias_copies_anchored_node() {
+    let text = "base: &b {lr: 0.1, opt: adam}\nrun: *b\n";
+    let root = root(text);
+    let run = root.get("run").unwrap();
+    assert_eq!(slice(text, run.span), "*b");
+    let lr = run.get("lr").unwrap();
+    assert_eq!(lr.value, number("0.1"));
+    assert_eq!(slice(text, lr.span), "0.1");
+    assert_eq!(lr.span, root.get("base").unwrap().get("lr").unwrap().span);
+}
+
+#[test]
+fn alias_scalar_as_key() {
+    let root = root("k: &k name\n*k : value\n");
+    assert_eq!(root.get("name").unwrap().value, string("value"));
+}
+
+#[test]
+fn alias_list_bomb_stops() {
+    let mut text = String::from(
+        "a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n",
+    );
+    let names = ["a", "b", "c", "d", "e", "f", "g", "h", "i"];
+    for pair in names.windows(2) {
+        let items = vec![format!("*{}", pair[0]); 9].join(",");
+        text.push_str(&format!("{}: &{} [{items}]\n", pair[1], pair[1]));
+    }
+    let started = std::time::Instant::now();
+    let parsed = parse(&text, &Limits::default());
+    assert!(started.elapsed().as_secs() < 2);
+    let last = parsed.issues.last().unwrap();
+    assert_eq!(last.kind, IssueKind::TooManyAliases { limit: 100_000 });
+    assert_eq!(&text[last.span.start..last.span.start + 1], "*");
+    assert!(parsed.documents.is_empty());
+}
+
+#[test]
+fn alias_key_bomb_stops() {
+    // Every level is a mapping whose keys are aliases of the level below: the keys are
+    // dropped as complex keys, but a loader that copied them would grow tenfold per level.
+    let mut text = String::from("a0: &a0 [x, y, z, w, v, u, t, s, r, q]\n");
+    for level in 1..30 {
+        let entries: Vec<String> = (0..10)
+            .map(|i| format!("? *a{} : {i}", level - 1))
+            .collect();
+        text.push_str(&format!("a{level}: &a{level} {{{}}}\n", entries.join(", ")));
+    }
+    let started = std::time::Instant::now();
+    let parsed = parse(
+        &text,
+        &Limits {
+            max_depth: DEFAULT_MAX_DEPTH,
+            max_alias_expansions: 10_000,
+        },
+    );
+    assert!(started.elapsed().as_secs() < 2);
+    assert_eq!(
+        parsed.issues.last().unwrap().kind,
+        IssueKind::TooManyAliases { limit: 10_000 }
+    );
+}
+
+#[test]
+fn alias_count_within_limit() {
+    let text = "a: &a [1, 2]\nb: [*a, *a]\n";
+    let parsed = parse(
+        text,
+        &Limits {
+            max_depth: 10,
+            max_alias_expansions: 6,
+        },
+    );
+    assert!(parsed.issues.is_empty(), "{:?}", parsed.issues);
+    let parsed = parse(
+        text,
+        &Limits {
+            max_depth: 10,
+            max_alias_expansions: 5,
+        },
+    );
+    assert_eq!(
+        parsed.issues[0].kind,
+        IssueKind::TooManyAliases { limit: 5 }
+    );
+    assert_eq!(parsed.issues[0].pointer, "/b/1");
+}
+
+#[test]
+fn alias_depth_counted() {
+    let text = "a: &a [[[1]]]\nb: [[*a]]\n";
+    let parsed = parse(
+        text,
+        &Limits {
+            max_depth: 5,
+            max_alias_expansions: 100,
+        },
+    );
+    assert_eq!(parsed.issues[0].kind, IssueKind::TooDeep { limit: 5 });
+    assert_eq!(slice(text, parsed.issues[0].span), "*a");
+    assert!(parse(
+        text,
+        &Limits {
+            max_depth: 6,
+            max_alias_expansions: 100
+        }
+    )
+    .issues
+    .is_empty());
+}
+
+#[test]
+fn alias_to_earlier_document() {
+    let parsed = load("a: &a 1\n---\nb: *a\n");
+    assert_eq!(parsed.documents.len(), 1);
+    assert!(matches!(parsed.issues[0].kind, IssueKind::Syntax { .. }));
+    assert_eq!(parsed.issues[0].document, Some(1));
+}
+
+// ----- merge keys -----
+
+fn keys_and_values(node: &Node) -> Vec<(String, Value)> {
+    node.entries()
+        .unwrap()
+        .iter()
+        .map(|entry| (entry.key.clone(), entry.value.value.clone()))
+        .collect()
+}
+
+#[test]
+fn merge_alias_explicit_wins() {
+    let text = "base: &b {lr: 0.1, opt: adam}\nrun:\n  lr: 0.5\n  <<: *b\n  epochs: 3\n";
+    let parsed = load(text);
+    assert!(parsed.issues.is_empty(), "{:?}", parsed.issues);
+    let run = parsed.documents[0]
+        .root
+        .as_ref()
+        .unwrap()
+        .get("run")
+        .unwrap();
+    assert_eq!(
+        keys_and_values(run),
+        vec![
+            ("lr".into(), number("0.5")),
+            ("opt".into(), string("adam")),
+            ("epochs".into(), number("3"))
+        ]
+    );
+    assert_eq!(slice(text, run.entry("opt").unwrap().key_span), "opt");
+}
+
+#[test]
+fn merge_sequence_earlier_wins() {
+    let text = "a: &a {x: 1, y: 1}\nb: &b {y: 2, z: 2}\nc:\n  <<: [*a, *b]\n";
+    let root = root(text);
+    let c = root.get("c").unwrap();
+    assert_eq!(
+        keys_and_values(c),
+        vec![
+            ("x".into(), number("1")),
+            ("y".into(), number("1")),
+            ("z".into(), number("2"))
+        ]
+    );
+}
+
+#[test]
+fn merge_in_yaml11() {
+    let root = root("%YAML 1.1\n---\na: &a {x: on}\nb: {<<: *a}\n");
+    assert_eq!(
+        root.get("b").unwrap().get("x").unwrap().value,
+        Value::Bool(true)
+    );
+}
+
+#[test]
+fn merge_duplicate_key() {
+    let text = "a: &a {x: 1}\nb: &b {z: 2}\nc:\n  <<: *a\n  <<: *b\n";
+    let parsed = load(text);
+    assert_eq!(parsed.issues.len(), 1);
+    let IssueKind::DuplicateMergeKey { first } = parsed.issues[0].kind else {
+        panic!("{:?}", parsed.issues)
+    };
+    assert_eq!(position(text, first.start), (4, 3));
+    assert_eq!(position(text, parsed.issues[0].span.start), (5, 3));
+    assert_eq!(parsed.issues[0].pointer, "/c/<<");
+    let c = parsed.documents[0].root.as_ref().unwrap().get("c").unwrap();
+    assert_eq!(keys_and_values(c), vec![("z".into(), number("2"))]);
+}
+
+#[test]
+fn merge_invalid_value() {
+    for text in ["a: {<<: 1}", "a: {<<: [{x: 1}, 2]}", "a: {<<: text}"] {
+        let parsed = load(text);
+        assert_eq!(parsed.issues.len(), 1, "{text}");
+        assert!(
+            matches!(parsed.issues[0].kind, IssueKind::InvalidMerge { .. }),
+            "{text}"
+        );
+        assert_eq!(parsed.issues[0].pointer, "/a/<<");
+        assert_eq!(
+            parsed.documents[0]
+                .root
+                .as_ref()
+                .unwrap()
+                .get("a")
+                .unwrap()
+                .entries()
+                .unwrap()
+                .len(),
+            0
+        );
+    }
+}
+
+#[test]
+fn merge_quoted_is_ordinary_key() {
+    let root = root("a: &a {x: 1}\nb: {\"<<\": *a}\n");
+    let b = root.get("b").unwrap();
+    assert_eq!(b.entries().unwrap()[0].key, "<<");
+    assert!(b.get("x").is_none());
+}
+
+// ----- depth -----
+
+#[test]
+fn depth_flow_100000() {
+    let text = "[".repeat(100_000);
+    let parsed = load(&text);
+    assert_eq!(parsed.issues.len(), 1);
+    assert_eq!(
+        parsed.issues[0].kind,
+        IssueKind::TooDeep {
+            limit: DEFAULT_MAX_DEPTH
+        }
+    );
+    assert_eq!(parsed.issues[0].span.start, DEFAULT_MAX_DEPTH);
+}
+
+#[test]
+fn depth_case_50000() {
+    let text = read_case("34-deep-nesting/nest-50000.yaml");
+    let parsed = load(&text);
+    assert_eq!(parsed.issues.len(), 1);
+    assert_eq!(
+        parsed.issues[0].kind,
+        IssueKind::TooDeep {
+            limit: DEFAULT_MAX_DEPTH
+        }
+    );
+    assert_eq!(position(&text, parsed.issues[0].span.start), (1, 1006));
+    assert!(parsed.documents.is_empty());
+}
+
+#[test]
+fn depth_at_limit_accepted() {
+    let text = "a:\n  b:\n    - [x]\n";
+    assert!(parse(
+        text,
+        &Limits {
+            max_depth: 4,
+            max_alias_expansions: 10
+        }
+    )
+    .issues
+    .is_empty());
+    let parsed = parse(
+        text,
+        &Limits {
+            max_depth: 3,
+            max_alias_expansions: 10,
+        },
+    );
+    assert_eq!(parsed.issues[0].kind, IssueKind::TooDeep { limit: 3 });
+    assert_eq!(position(text, parsed.issues[0].span.start), (3, 7));
+    assert_eq!(parsed.issues[0].pointer, "/a/b/0");
+}
+
+// ----- pointers and positions -----
+
+#[test]
+fn pointer_escapes_tokens() {
+    let parsed = load("a/b:\n  m~n: [x, .nan]\n");
+    assert_eq!(parsed.issues[0].pointer, "/a~1b/m~0n/1");
+}
+
+#[test]
+fn positions_crlf() {
+    let text = "model:\r\n  name: tiny\r\n  layers: [1, 2]\r\n";
+    let root = root(text);
+    let model = root.get("model").unwrap();
+    assert_eq!(slice(text, model.get("name").unwrap().span), "tiny");
+    let layers = model.get("layers").unwrap();
+    assert_eq!(slice(text, layers.span), "[1, 2]");
+    assert_eq!(position(text, layers.span.start), (3, 11));
+    assert_eq!(
+        position(text, model.entry("layers").unwrap().key_span.start),
+        (3, 3)
+    );
+}
+
+#[test]
+fn positions_lone_cr_and_tabs() {
+    let text = "a: 1\rb:\t[x,\ty]\r\nc: 'z'\n";
+    let root = root(text);
+    let b = root.get("b").unwrap();
+    assert_eq!(slice(text, b.span), "[x,\ty]");
+    assert_eq!(position(text, b.span.start), (2, 4));
+    assert_eq!(slice(text, root.get("c").unwrap().span), "'z'");
+}
+
+#[test]
+fn positions_non_ascii() {
+    let text = "名前: \"Ésperanto 日本\"\nlicense: mit\nno: [é, x]\n";
+    let parsed = load(text);
+    let root = parsed.documents[0].root.as_ref().unwrap();
+    let license = root.get("license").unwrap();
+    assert_eq!(slice(text, license.span), "mit");
+    assert_eq!(
+        slice(text, root.get("名前").unwrap().span),
+        "\"Ésperanto 日本\""
+    );
+    let issue = &parsed.issues[0];
+    assert_eq!(slice(text, issue.span), "no");
+    assert_eq!(position(text, issue.span.start), (3, 1));
+}
+
+#[test]
+fn positions_front_matter_case() {
+    // Case 31's metadata block is empty: as YAML it is a stream with no documents, whatever
+    // the line endings around it.
+    for file in ["README-lf.md", "README-crlf.md"] {
+        let text = read_case(&format!("31-modelcard-empty-metadata-crlf/{file}"));
+        let second = text[3..].find("---").unwrap() + 3;
+        let block = text[3..second].trim_start_matches(['\r', '\n']);
+        let parsed = load(block);
+        assert!(parsed.documents.is_empty(), "{file}");
+        assert!(parsed.issues.is_empty(), "{file}");
+    }
+}
+
+// ----- real files -----
+
+fn collect_yaml(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            collect_yaml(&path, out);
+            continue;
+        }
+        let name = path.file_name().unwrap().to_string_lossy();
+        if name.ends_with(".yaml")
+            || name.ends_with(".yml")
+            || name == "MLmodel"
+            || name == "MLproject"
+        {
+            out.push(path);
+        }
+    }
+}
+
+#[test]
+fn corpus_parses_cleanly() {
+    let corpus = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
+    let mut files = Vec::new();
+    collect_yaml(&corpus, &mut files);
+    assert!(
+        files.len() > 10,
+        "found only {} files under {}",
+        files.len(),
+        corpus.display()
+    );
+    for path in files {
+        let text = std::fs::read_to_string(&path).unwrap();
+        let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+        let parsed = load(text);
+        for issue in &parsed.issues {
+            assert!(
+                !matches!(
+                    issue.kind,
+                    IssueKind::Syntax { .. }
+                        | IssueKind::TooDeep { .. }
+                        | IssueKind::TooManyAliases { .. }
+                ),
+                "{}: {issue:?}",
+                path.display()
+            );
+        }
+        assert!(
+            !parsed.documents.is_empty() || text.trim().is_empty(),
+            "{}",
+            path.display()
+        );
+    }
+}
