@@ -457,8 +457,8 @@ mod tests {
         let parsed = parse_default(&text);
         assert!(parsed.documents.is_empty());
         assert_eq!(parsed.issues.len(), 1);
-        assert!(matches!(parsed.issues[0].kind, IssueKind::TooDeep { limit: 1000 }));
-        assert_eq!(position_of(&text, parsed.issues[0].span), (1, 1001));
+        assert!(matches!(parsed.issues[0].kind, IssueKind::TooDeep { limit: 255 }));
+        assert_eq!(position_of(&text, parsed.issues[0].span), (1, 256));
     }
 
     #[test]

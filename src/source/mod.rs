@@ -240,9 +240,10 @@ impl Default for Limits {
     }
 }
 
-/// Default nesting limit. Real configs nest a dozen levels; the limit only has to stop a
-/// hostile file long before the stack does.
-pub const DEFAULT_MAX_DEPTH: usize = 1000;
+/// Default nesting limit, the same for JSON, YAML and schemas. Real configs nest a dozen
+/// levels. The YAML parser (saphyr-parser 0.3) cannot go past 255 levels of flow nesting, so
+/// 255 is the highest limit every format can honour.
+pub const DEFAULT_MAX_DEPTH: usize = 255;
 
 /// What a parser returns: the documents it read and the problems it found. Both may be
 /// non-empty: a duplicate key is an issue, but the document is still usable.

@@ -875,7 +875,7 @@ fn depth_case_50000() {
             limit: DEFAULT_MAX_DEPTH
         }
     );
-    assert_eq!(position(&text, parsed.issues[0].span.start), (1, 1006));
+    assert_eq!(position(&text, parsed.issues[0].span.start), (1, 261));
     assert!(parsed.documents.is_empty());
 }
 
