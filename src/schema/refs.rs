@@ -50,8 +50,8 @@ struct Doc {
 struct Reference {
     /// The document and pointer of the schema object holding the `$ref`.
     from: (String, String),
-    /// The span of the `$ref` key and of its value.
-    key_span: Span,
+    /// The span of the schema object holding the `$ref`, and of the `$ref` value.
+    object_span: Span,
     value_span: Span,
     /// The absolute target URI, fragment included.
     target: String,
@@ -151,7 +151,7 @@ impl Walker<'_> {
                 if let Ok(target) = join(&base, written) {
                     self.references.push(Reference {
                         from: (self.doc_uri.to_string(), pointer.clone()),
-                        key_span: entry.key_span,
+                        object_span: node.span,
                         value_span: entry.value.span,
                         target,
                         written: written.to_string(),
@@ -245,7 +245,7 @@ fn find_cycle(
                         // The cycle runs from `target` on the stack to `node`, then back.
                         let position = stack.iter().position(|(location, _, _)| location == target).unwrap_or(0);
                         let cycle_refs = stack[position + 1..].iter().filter_map(|(_, _, via)| *via).chain(via.iter().copied());
-                        if let Some(first) = cycle_refs.min_by_key(|index| (references[*index].from.clone(), references[*index].key_span.start)).or(*via) {
+                        if let Some(first) = cycle_refs.min_by_key(|index| (references[*index].from.clone(), references[*index].object_span.start)).or(*via) {
                             let reference = &references[first];
                             let source = docs[&reference.from.0].source.clone();
                             return Err(SchemaProblem {
@@ -253,7 +253,7 @@ fn find_cycle(
                                     "\"$ref\": \"{}\" loops back to itself without moving down the instance, so validation would never end",
                                     reference.written
                                 ),
-                                location: Some(source.locate(reference.key_span, &reference.from.1)),
+                                location: Some(source.locate(reference.object_span, &reference.from.1)),
                                 source: Some(source),
                                 help: Some("make every path back to this definition go through a keyword that moves into the instance, such as properties or items".to_string()),
                             });
