@@ -90,8 +90,14 @@ impl fmt::Debug for Rendered<'_> {
 
 impl fmt::Display for Rendered<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // With a source excerpt, miette prints the location above it; without one, the message
+        // carries it.
         let location = &self.finding.location;
-        write!(f, "{}:{}:{}: {}", location.path, location.line, location.column, self.finding.message)
+        if self.source.is_some() {
+            write!(f, "{}", self.finding.message)
+        } else {
+            write!(f, "{}:{}:{}: {}", location.path, location.line, location.column, self.finding.message)
+        }
     }
 }
 
@@ -163,6 +169,7 @@ impl fmt::Debug for RenderedToolError<'_> {
 impl fmt::Display for RenderedToolError<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.error.location {
+            Some(_) if self.source.is_some() => write!(f, "{}", self.error.message),
             Some(location) => write!(f, "{}:{}:{}: {}", location.path, location.line, location.column, self.error.message),
             None => write!(f, "{}", self.error.message),
         }
