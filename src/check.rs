@@ -30,11 +30,14 @@ pub struct CheckOptions {
     pub threads: Option<usize>,
     /// Files larger than this (in bytes) are not parsed; a finding says so.
     pub max_file_size: u64,
+    /// Schema versions chosen per kind and flavor, overriding the version a file declares
+    /// (but not a `$schema` pin inside the file).
+    pub pins: Vec<schema::SchemaId>,
 }
 
 impl Default for CheckOptions {
     fn default() -> CheckOptions {
-        CheckOptions { walk: WalkOptions::default(), forced_kind: None, limits: Limits::default(), threads: None, max_file_size: DEFAULT_MAX_FILE_SIZE }
+        CheckOptions { walk: WalkOptions::default(), forced_kind: None, limits: Limits::default(), threads: None, max_file_size: DEFAULT_MAX_FILE_SIZE, pins: Vec::new() }
     }
 }
 
@@ -267,7 +270,7 @@ fn check_file(path: &Path, explicit: bool, options: &CheckOptions, validators: &
                     Kind::DeploymentManifest => discover::document_flavor(classification.kind, json).unwrap_or(classification.flavor),
                     _ => classification.flavor,
                 };
-                let selection = select_schema(classification.kind.as_str(), flavor, json, &source, document, &mut outcome.findings);
+                let selection = select_schema(classification.kind.as_str(), flavor, json, &source, document, &options.pins, &mut outcome.findings);
                 let Some(embedded) = selection else { continue };
                 let compiled = match validators.get(embedded) {
                     Ok(compiled) => compiled,
@@ -347,9 +350,10 @@ fn without_schema_key(json: &Json) -> Json {
 }
 
 /// Chooses the schema version for a document: a pin in the file (`$schema` key or a
-/// `yaml-language-server` modeline), then the version the content declares (`schema_version`,
-/// Croissant's `conformsTo`), then the newest.
-fn select_schema(kind: &str, flavor: &str, json: &Json, source: &Arc<SourceText>, document: &Document, findings: &mut Vec<Finding>) -> Option<&'static EmbeddedSchema> {
+/// `yaml-language-server` modeline), then a pin for the kind and flavor from the command line,
+/// then the version the content declares (`schema_version`, Croissant's `conformsTo`), then
+/// the newest.
+fn select_schema(kind: &str, flavor: &str, json: &Json, source: &Arc<SourceText>, document: &Document, pins: &[schema::SchemaId], findings: &mut Vec<Finding>) -> Option<&'static EmbeddedSchema> {
     let pin = json.get("$schema").and_then(Json::as_str).map(str::to_string).or_else(|| modeline(&source.text));
     if let Some(pin) = pin {
         match schema::SchemaId::parse(&pin).and_then(|id| schema::find(&id)) {
@@ -368,6 +372,10 @@ fn select_schema(kind: &str, flavor: &str, json: &Json, source: &Arc<SourceText>
                 findings.push(finding);
             }
         }
+    }
+
+    if let Some(pinned) = pins.iter().find(|pin| pin.kind == kind && pin.flavor == flavor).and_then(schema::find) {
+        return Some(pinned);
     }
 
     let versions = schema::versions(kind, flavor);

@@ -42,6 +42,11 @@ pub struct CheckArgs {
     #[arg(long, value_name = "KIND", value_parser = parse_kind)]
     pub kind: Option<Kind>,
 
+    /// Check files of a kind and flavor against this schema version (repeatable), for
+    /// example `model-card/mct@0.0.1`. A `$schema` key in a file still wins.
+    #[arg(long = "schema-version", value_name = "KIND/FLAVOR@VERSION", value_parser = parse_pin)]
+    pub schema_versions: Vec<schema::SchemaId>,
+
     #[command(flatten)]
     pub common: CommonArgs,
 }
@@ -198,6 +203,15 @@ impl DraftArg {
     }
 }
 
+fn parse_pin(text: &str) -> Result<schema::SchemaId, String> {
+    let id = schema::SchemaId::parse(text).ok_or_else(|| format!("expected KIND/FLAVOR@VERSION, found \"{text}\""))?;
+    if schema::find(&id).is_none() {
+        let known: Vec<String> = schema::versions(&id.kind, &id.flavor).iter().map(|schema| schema.id.to_string()).collect();
+        return Err(if known.is_empty() { format!("no embedded schema for {}/{}; run `mlconform schemas` to list them", id.kind, id.flavor) } else { format!("no embedded schema {id}; available: {}", known.join(", ")) });
+    }
+    Ok(id)
+}
+
 fn parse_kind(text: &str) -> Result<Kind, String> {
     text.parse::<Kind>().map_err(|_| {
         let known: Vec<&str> = Kind::ALL.iter().map(|kind| kind.as_str()).collect();
@@ -209,7 +223,8 @@ fn parse_kind(text: &str) -> Result<Kind, String> {
 pub fn run(cli: Cli) -> ExitCode {
     match cli.command {
         Command::Check(args) => {
-            let options = check_options(&args.common, args.kind);
+            let mut options = check_options(&args.common, args.kind);
+            options.pins = args.schema_versions.clone();
             let report = check::run_check(&args.paths, &options);
             emit(&report, &args.common, &args.paths)
         }
@@ -254,6 +269,7 @@ fn check_options(common: &CommonArgs, kind: Option<Kind>) -> CheckOptions {
         limits: Limits { max_depth: common.max_depth, max_alias_expansions: common.max_alias_expansions },
         threads: common.jobs,
         max_file_size: common.max_file_size,
+        pins: Vec::new(),
     }
 }
 
