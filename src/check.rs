@@ -265,7 +265,11 @@ fn check_file(path: &Path, explicit: bool, options: &CheckOptions, validators: &
     if let Some(classification) = &classification {
         if !matches!(classification.kind, Kind::Data) {
             for (document, json) in parsed.documents.iter().zip(&documents_json) {
-                let Some(root) = &document.root else { continue };
+                // An empty document in a stream (a trailing `---`) holds no artifact; kubectl
+                // and other readers skip it too.
+                let Some(root) = document.root.as_ref().filter(|root| root.value != source::Value::Null || parsed.documents.len() == 1) else {
+                    continue;
+                };
                 let flavor = match classification.kind {
                     Kind::DeploymentManifest => discover::document_flavor(classification.kind, json).unwrap_or(classification.flavor),
                     _ => classification.flavor,
