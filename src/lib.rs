@@ -6,4 +6,5 @@
 //! [`report`] turns findings into human, JSON and other output. [`check`] ties the steps
 //! together; [`cli`] is the command-line front end and the only place that prints.
 
+pub mod discover;
 pub mod source;
