@@ -1,8 +1,8 @@
 //! Finding the files to check and deciding what each one is.
 //!
 //! [`walk`] turns the paths named on the command line into a sorted list of candidate files,
-//! honouring `.gitignore`, `.ignore` and `--exclude` patterns, and sets aside what must never
-//! be read (FIFOs, devices, binary files). [`classify`] then looks at a parsed file's name and
+//! honouring `.gitignore`, `.ignore` and `--exclude` patterns, and sets aside files that are
+//! not to be parsed (FIFOs, devices, binary files). [`classify`] then looks at a parsed file's name and
 //! content and decides which artifact kind and flavor it is, or why it is skipped. Neither step
 //! prints: skipped files and walk problems are returned so the caller can report them.
 
