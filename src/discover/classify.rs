@@ -314,7 +314,13 @@ fn classify_markdown(path: &Path, documents: &[Value]) -> Verdict {
     if front_matter.is_object() {
         Verdict::skip("Markdown front matter has no model card or dataset card keys")
     } else {
-        Verdict::skip("Markdown front matter is not a mapping")
+        // Site generators (Jekyll, Hugo) always write a mapping. A front matter of another
+        // shape is most likely card metadata gone wrong, which is worth a finding.
+        Verdict::named(
+            Kind::ModelCard,
+            "hf",
+            "Markdown front matter that is not a mapping, checked as Hugging Face card metadata".to_string(),
+        )
     }
 }
 

@@ -144,7 +144,7 @@ fn other_markdown_needs_card_keys() {
         skip_reason(&empty),
         "Markdown front matter has no model card or dataset card keys"
     );
-    assert_eq!(skip_reason(&list), "Markdown front matter is not a mapping");
+    assert_eq!(kind_and_flavor(&list), (Kind::ModelCard, "hf"));
 }
 
 #[test]
