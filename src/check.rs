@@ -242,7 +242,7 @@ fn check_file(path: &Path, explicit: bool, options: &CheckOptions, validators: &
         .collect();
 
     let classification = match options.forced_kind {
-        Some(kind) if explicit => Some(forced_classification(path, format, kind, &documents_json)),
+        Some(kind) if explicit => Some(forced_classification(path, format, kind, &documents_json, &options.pins)),
         _ => match discover::classify(path, format, &documents_json) {
             Verdict::Artifact(classification) => Some(classification),
             Verdict::Skip { reason } => {
@@ -316,11 +316,17 @@ fn file_status(broken: bool, findings: &[Finding]) -> Status {
 }
 
 /// The classification for `--kind`: the classifier's flavor when it agrees on the kind, else
-/// the kind's usual flavor for the file's format.
-fn forced_classification(path: &Path, format: Format, kind: Kind, documents: &[Json]) -> discover::Classification {
+/// the flavor of a `--schema-version` pin for the kind, else the kind's usual flavor for the
+/// file's format.
+fn forced_classification(path: &Path, format: Format, kind: Kind, documents: &[Json], pins: &[schema::SchemaId]) -> discover::Classification {
     if let Verdict::Artifact(found) = discover::classify(path, format, documents) {
         if found.kind == kind {
             return found;
+        }
+    }
+    if let Some(pin) = pins.iter().find(|pin| pin.kind == kind.as_str()) {
+        if let Some(flavor) = kind.flavors().iter().find(|flavor| **flavor == pin.flavor) {
+            return discover::Classification { kind, flavor, reason: format!("kind forced to {} by --kind, flavor from --schema-version {pin}", kind.as_str()) };
         }
     }
     let flavor = match (kind, format) {

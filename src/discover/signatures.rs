@@ -96,7 +96,10 @@ pub(crate) fn mct_model_card(object: &Object) -> Option<Match> {
             "considerations",
         ],
     );
-    if others.is_empty() {
+    // `model_details` with a `name` inside is distinctive enough on its own: the toolkit
+    // requires nothing else, so a minimal card has only that section.
+    let named_details = object.get("model_details").and_then(Value::as_object).is_some_and(|details| details.contains_key("name"));
+    if others.is_empty() && !named_details {
         return None;
     }
     let mut keys = vec!["model_details"];
@@ -295,6 +298,16 @@ pub(crate) fn lightning(object: &Object) -> Option<Match> {
             "lightning",
             "has keys trainer, model with class_path or init_args".to_string(),
         );
+    }
+    // LightningCLI with a fixed model class takes its arguments directly: a `trainer` mapping
+    // beside `model` or `data` mappings. Hydra experiment files have the same shape, so a
+    // file with any Hydra marker is left to the Hydra signature.
+    let trainer_is_mapping = object.get("trainer").is_some_and(Value::is_object) && hydra(object).is_none();
+    let sections = present(object, &["model", "data"]);
+    if trainer_is_mapping && !sections.is_empty() && sections.iter().all(|key| object.get(*key).is_some_and(Value::is_object)) {
+        let mut keys = vec!["trainer"];
+        keys.extend(sections);
+        return Match::new("lightning", keys_reason(&keys));
     }
     None
 }
