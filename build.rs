@@ -19,7 +19,15 @@ fn main() {
             .map(|part| part.to_string_lossy().into_owned())
             .collect();
         let version = parts[2].trim_end_matches(".json");
-        writeln!(table, "    ({:?}, {:?}, {:?}, include_str!({:?})),", parts[0], parts[1], version, path.display().to_string()).unwrap();
+        writeln!(
+            table,
+            "    ({:?}, {:?}, {:?}, include_str!({:?})),",
+            parts[0],
+            parts[1],
+            version,
+            path.display().to_string()
+        )
+        .unwrap();
     }
     table.push(']');
     fs::write(out.join("embedded_schemas.rs"), table).expect("OUT_DIR is writable");

@@ -14,7 +14,9 @@ use rayon::prelude::*;
 use serde_json::Value as Json;
 
 use crate::discover::{self, Format, Kind, Verdict, WalkOptions};
-use crate::report::{FileReport, Finding, Location, Related, Report, Severity, SkippedFile, SourceText, Status, ToolError};
+use crate::report::{
+    FileReport, Finding, Location, Related, Report, Severity, SkippedFile, SourceText, Status, ToolError,
+};
 use crate::schema::user::UserSchema;
 use crate::schema::{self, Compiled, EmbeddedSchema, Validators};
 use crate::source::{self, frontmatter, Document, Issue, IssueKind, Limits};
@@ -37,7 +39,14 @@ pub struct CheckOptions {
 
 impl Default for CheckOptions {
     fn default() -> CheckOptions {
-        CheckOptions { walk: WalkOptions::default(), forced_kind: None, limits: Limits::default(), threads: None, max_file_size: DEFAULT_MAX_FILE_SIZE, pins: Vec::new() }
+        CheckOptions {
+            walk: WalkOptions::default(),
+            forced_kind: None,
+            limits: Limits::default(),
+            threads: None,
+            max_file_size: DEFAULT_MAX_FILE_SIZE,
+            pins: Vec::new(),
+        }
     }
 }
 
@@ -100,12 +109,23 @@ where
                     .or_else(|| payload.downcast_ref::<String>().cloned())
                     .unwrap_or_else(|| "unknown panic".to_string());
                 let message = format!("internal error while checking {}: {detail}", entry.path.display());
-                FileOutcome { tool_errors: vec![ToolError { message, location: None, source: None, help: Some("please report this as a bug in mlconform, with the file if you can share it".to_string()) }], ..FileOutcome::default() }
+                FileOutcome {
+                    tool_errors: vec![ToolError {
+                        message,
+                        location: None,
+                        source: None,
+                        help: Some(
+                            "please report this as a bug in mlconform, with the file if you can share it".to_string(),
+                        ),
+                    }],
+                    ..FileOutcome::default()
+                }
             }
         }
     };
 
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(options.threads.unwrap_or(0)).stack_size(WORKER_STACK_SIZE).build();
+    let pool =
+        rayon::ThreadPoolBuilder::new().num_threads(options.threads.unwrap_or(0)).stack_size(WORKER_STACK_SIZE).build();
     let outcomes: Vec<FileOutcome> = match pool {
         Ok(pool) => pool.install(|| walk.files.par_iter().map(check_one).collect()),
         Err(_) => walk.files.iter().map(check_one).collect(),
@@ -122,23 +142,35 @@ where
 }
 
 /// A file read and decoded, or the finding that says why it could not be.
-fn read_source(path: &Path, options: &CheckOptions) -> Result<Arc<SourceText>, Finding> {
+fn read_source(path: &Path, options: &CheckOptions) -> Result<Arc<SourceText>, Box<Finding>> {
     let display = path.display().to_string();
     let size = fs::metadata(path).map(|metadata| metadata.len()).unwrap_or(0);
     if size > options.max_file_size {
-        let message = format!("file is too large to check: {size} bytes, over the limit of {} bytes", options.max_file_size);
-        return Err(Finding::new("file-too-large", Severity::Error, message, Location::file(&display)).with_help("raise the limit with --max-file-size BYTES"));
+        let message =
+            format!("file is too large to check: {size} bytes, over the limit of {} bytes", options.max_file_size);
+        return Err(Box::new(
+            Finding::new("file-too-large", Severity::Error, message, Location::file(&display))
+                .with_help("raise the limit with --max-file-size BYTES"),
+        ));
     }
-    let bytes = fs::read(path).map_err(|error| Finding::new("read-error", Severity::Error, format!("cannot read the file: {error}"), Location::file(&display)))?;
+    let bytes = fs::read(path).map_err(|error| {
+        Box::new(Finding::new(
+            "read-error",
+            Severity::Error,
+            format!("cannot read the file: {error}"),
+            Location::file(&display),
+        ))
+    })?;
     let text = decode(&bytes).map_err(|(offset, message)| {
         let valid = String::from_utf8_lossy(&bytes[..offset]).into_owned();
         let source = SourceText::new(display.clone(), String::from_utf8_lossy(&bytes).into_owned());
         let mut location = source.locate(source::Span::at(valid.len()), "");
         location.span = source::Span::at(valid.len());
-        let mut finding = Finding::new("encoding-error", Severity::Error, format!("{message} at byte offset {offset}"), location);
+        let mut finding =
+            Finding::new("encoding-error", Severity::Error, format!("{message} at byte offset {offset}"), location);
         finding.help = Some("save the file as UTF-8".to_string());
         finding.source = Some(source);
-        finding
+        Box::new(finding)
     })?;
     Ok(SourceText::new(display, text))
 }
@@ -147,13 +179,24 @@ fn read_source(path: &Path, options: &CheckOptions) -> Result<Arc<SourceText>, F
 /// error gives the byte offset of the first invalid byte.
 fn decode(bytes: &[u8]) -> Result<String, (usize, String)> {
     if let Some(rest) = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]) {
-        return std::str::from_utf8(rest).map(str::to_string).map_err(|error| (error.valid_up_to() + 3, "invalid UTF-8".to_string()));
+        return std::str::from_utf8(rest)
+            .map(str::to_string)
+            .map_err(|error| (error.valid_up_to() + 3, "invalid UTF-8".to_string()));
     }
     let utf16 = |rest: &[u8], little: bool| -> Result<String, (usize, String)> {
         if rest.len() % 2 != 0 {
             return Err((bytes.len() - 1, "UTF-16 text with an odd number of bytes".to_string()));
         }
-        let units: Vec<u16> = rest.chunks_exact(2).map(|pair| if little { u16::from_le_bytes([pair[0], pair[1]]) } else { u16::from_be_bytes([pair[0], pair[1]]) }).collect();
+        let units: Vec<u16> =
+            rest.chunks_exact(2)
+                .map(|pair| {
+                    if little {
+                        u16::from_le_bytes([pair[0], pair[1]])
+                    } else {
+                        u16::from_be_bytes([pair[0], pair[1]])
+                    }
+                })
+                .collect();
         String::from_utf16(&units).map_err(|_| (2, "invalid UTF-16 (an unpaired surrogate)".to_string()))
     };
     if let Some(rest) = bytes.strip_prefix(&[0xFF, 0xFE]) {
@@ -184,7 +227,9 @@ fn parse(format: Format, text: &str, limits: &Limits) -> ParsedFile {
         Format::Yaml => source::yaml::parse(text, limits),
         Format::Markdown => match frontmatter::parse(text, limits).0 {
             frontmatter::Metadata::Absent => source::Parsed::default(),
-            frontmatter::Metadata::Template => return ParsedFile { documents: Vec::new(), issues: Vec::new(), broken: false, template: true },
+            frontmatter::Metadata::Template => {
+                return ParsedFile { documents: Vec::new(), issues: Vec::new(), broken: false, template: true }
+            }
             frontmatter::Metadata::Parsed(parsed) => parsed,
         },
         Format::Csv | Format::Tsv | Format::JsonLines => source::Parsed::default(),
@@ -198,7 +243,10 @@ fn sniff_format(text: &str) -> Format {
     let start = text.trim_start();
     if start.starts_with('{') || start.starts_with('[') {
         Format::Json
-    } else if start.starts_with("---") && text.contains("\n---") && text.lines().skip(1).any(|line| line.starts_with('#')) {
+    } else if start.starts_with("---")
+        && text.contains("\n---")
+        && text.lines().skip(1).any(|line| line.starts_with('#'))
+    {
         Format::Markdown
     } else {
         Format::Yaml
@@ -213,7 +261,8 @@ fn check_file(path: &Path, explicit: bool, options: &CheckOptions, validators: &
         Some(format) => Some(format),
         None if explicit && options.forced_kind.is_some() => None,
         None => {
-            outcome.skipped = Some(SkippedFile { path: display, reason: "not a file type mlconform checks".to_string() });
+            outcome.skipped =
+                Some(SkippedFile { path: display, reason: "not a file type mlconform checks".to_string() });
             return outcome;
         }
     };
@@ -221,8 +270,15 @@ fn check_file(path: &Path, explicit: bool, options: &CheckOptions, validators: &
     let source = match read_source(path, options) {
         Ok(source) => source,
         Err(finding) => {
-            outcome.file = Some(FileReport { path: display, kind: None, flavor: None, schemas: Vec::new(), status: Status::Error, reason: None });
-            outcome.findings.push(finding);
+            outcome.file = Some(FileReport {
+                path: display,
+                kind: None,
+                flavor: None,
+                schemas: Vec::new(),
+                status: Status::Error,
+                reason: None,
+            });
+            outcome.findings.push(*finding);
             return outcome;
         }
     };
@@ -230,7 +286,10 @@ fn check_file(path: &Path, explicit: bool, options: &CheckOptions, validators: &
     let parsed = parse(format, &source.text, &options.limits);
 
     if parsed.template {
-        outcome.skipped = Some(SkippedFile { path: display, reason: "a template whose front matter is a Jinja placeholder".to_string() });
+        outcome.skipped = Some(SkippedFile {
+            path: display,
+            reason: "a template whose front matter is a Jinja placeholder".to_string(),
+        });
         return outcome;
     }
 
@@ -238,7 +297,9 @@ fn check_file(path: &Path, explicit: bool, options: &CheckOptions, validators: &
     let documents_json: Vec<Json> = parsed
         .documents
         .iter()
-        .map(|document| document.root.as_ref().map_or(Json::Null, |root| root.to_json(&mut String::new(), &mut silenced)))
+        .map(|document| {
+            document.root.as_ref().map_or(Json::Null, |root| root.to_json(&mut String::new(), &mut silenced))
+        })
         .collect();
 
     let classification = match options.forced_kind {
@@ -267,14 +328,28 @@ fn check_file(path: &Path, explicit: bool, options: &CheckOptions, validators: &
             for (document, json) in parsed.documents.iter().zip(&documents_json) {
                 // An empty document in a stream (a trailing `---`) holds no artifact; kubectl
                 // and other readers skip it too.
-                let Some(root) = document.root.as_ref().filter(|root| root.value != source::Value::Null || parsed.documents.len() == 1) else {
+                let Some(root) = document
+                    .root
+                    .as_ref()
+                    .filter(|root| root.value != source::Value::Null || parsed.documents.len() == 1)
+                else {
                     continue;
                 };
                 let flavor = match classification.kind {
-                    Kind::DeploymentManifest => discover::document_flavor(classification.kind, json).unwrap_or(classification.flavor),
+                    Kind::DeploymentManifest => {
+                        discover::document_flavor(classification.kind, json).unwrap_or(classification.flavor)
+                    }
                     _ => classification.flavor,
                 };
-                let selection = select_schema(classification.kind.as_str(), flavor, json, &source, document, &options.pins, &mut outcome.findings);
+                let selection = select_schema(
+                    classification.kind.as_str(),
+                    flavor,
+                    json,
+                    &source,
+                    document,
+                    &options.pins,
+                    &mut outcome.findings,
+                );
                 let Some(embedded) = selection else { continue };
                 let compiled = match validators.get(embedded) {
                     Ok(compiled) => compiled,
@@ -318,7 +393,13 @@ fn file_status(broken: bool, findings: &[Finding]) -> Status {
 /// The classification for `--kind`: the classifier's flavor when it agrees on the kind, else
 /// the flavor of a `--schema-version` pin for the kind, else the kind's usual flavor for the
 /// file's format.
-fn forced_classification(path: &Path, format: Format, kind: Kind, documents: &[Json], pins: &[schema::SchemaId]) -> discover::Classification {
+fn forced_classification(
+    path: &Path,
+    format: Format,
+    kind: Kind,
+    documents: &[Json],
+    pins: &[schema::SchemaId],
+) -> discover::Classification {
     if let Verdict::Artifact(found) = discover::classify(path, format, documents) {
         if found.kind == kind {
             return found;
@@ -326,7 +407,11 @@ fn forced_classification(path: &Path, format: Format, kind: Kind, documents: &[J
     }
     if let Some(pin) = pins.iter().find(|pin| pin.kind == kind.as_str()) {
         if let Some(flavor) = kind.flavors().iter().find(|flavor| **flavor == pin.flavor) {
-            return discover::Classification { kind, flavor, reason: format!("kind forced to {} by --kind, flavor from --schema-version {pin}", kind.as_str()) };
+            return discover::Classification {
+                kind,
+                flavor,
+                reason: format!("kind forced to {} by --kind, flavor from --schema-version {pin}", kind.as_str()),
+            };
         }
     }
     let flavor = match (kind, format) {
@@ -336,7 +421,9 @@ fn forced_classification(path: &Path, format: Format, kind: Kind, documents: &[J
         (Kind::DatasetCard, _) => "hf",
         (Kind::TrainingConfig, Format::Json) => "deepspeed",
         (Kind::TrainingConfig, _) => "hf-trainer",
-        (Kind::DeploymentManifest, _) => documents.iter().find_map(|document| discover::document_flavor(kind, document)).unwrap_or("k8s-workload"),
+        (Kind::DeploymentManifest, _) => {
+            documents.iter().find_map(|document| discover::document_flavor(kind, document)).unwrap_or("k8s-workload")
+        }
         (Kind::Data, Format::Tsv) => "tsv",
         (Kind::Data, Format::JsonLines) => "jsonl",
         (Kind::Data, Format::Json) => "json-records",
@@ -363,13 +450,25 @@ fn without_schema_key(json: &Json) -> Json {
 /// `yaml-language-server` modeline), then a pin for the kind and flavor from the command line,
 /// then the version the content declares (`schema_version`, Croissant's `conformsTo`), then
 /// the newest.
-fn select_schema(kind: &str, flavor: &str, json: &Json, source: &Arc<SourceText>, document: &Document, pins: &[schema::SchemaId], findings: &mut Vec<Finding>) -> Option<&'static EmbeddedSchema> {
+fn select_schema(
+    kind: &str,
+    flavor: &str,
+    json: &Json,
+    source: &Arc<SourceText>,
+    document: &Document,
+    pins: &[schema::SchemaId],
+    findings: &mut Vec<Finding>,
+) -> Option<&'static EmbeddedSchema> {
     let pin = json.get("$schema").and_then(Json::as_str).map(str::to_string).or_else(|| modeline(&source.text));
     if let Some(pin) = pin {
         match schema::SchemaId::parse(&pin).and_then(|id| schema::find(&id)) {
             Some(found) if found.id.kind == kind => return Some(found),
             _ => {
-                let span = document.root.as_ref().and_then(|root| root.entry("$schema")).map_or(document.span, |entry| entry.value.span);
+                let span = document
+                    .root
+                    .as_ref()
+                    .and_then(|root| root.entry("$schema"))
+                    .map_or(document.span, |entry| entry.value.span);
                 let mut finding = Finding::new(
                     "schema-pin-unknown",
                     Severity::Warning,
@@ -390,14 +489,19 @@ fn select_schema(kind: &str, flavor: &str, json: &Json, source: &Arc<SourceText>
 
     let versions = schema::versions(kind, flavor);
     if let Some((declared, pointer)) = declared_version(flavor, json) {
-        let matching = versions.iter().rev().find(|schema| schema.id.version == declared || schema.id.version.starts_with(&format!("{declared}.")));
+        let matching = versions
+            .iter()
+            .rev()
+            .find(|schema| schema.id.version == declared || schema.id.version.starts_with(&format!("{declared}.")));
         if let Some(found) = matching {
             return Some(found);
         }
         if !versions.is_empty() {
             let known: Vec<&str> = versions.iter().map(|schema| schema.id.version.as_str()).collect();
             let root = document.root.as_ref();
-            let span = root.and_then(|root| source::pointer::resolve(root, &pointer).0.node.span.into()).unwrap_or(document.span);
+            let span = root
+                .and_then(|root| source::pointer::resolve(root, &pointer).0.node.span.into())
+                .unwrap_or(document.span);
             let mut finding = Finding::new(
                 "schema-version-unknown",
                 Severity::Warning,
@@ -416,7 +520,10 @@ fn select_schema(kind: &str, flavor: &str, json: &Json, source: &Arc<SourceText>
 /// The version a document declares for its own format, with the pointer of the declaration.
 fn declared_version(flavor: &str, json: &Json) -> Option<(String, String)> {
     match flavor {
-        "mct" => json.get("schema_version").and_then(Json::as_str).map(|version| (version.to_string(), "/schema_version".to_string())),
+        "mct" => json
+            .get("schema_version")
+            .and_then(Json::as_str)
+            .map(|version| (version.to_string(), "/schema_version".to_string())),
         "croissant" => {
             let conforms = json.get("conformsTo").and_then(Json::as_str)?;
             let version = conforms.trim_end_matches('/').rsplit('/').next()?;
@@ -436,9 +543,19 @@ fn modeline(text: &str) -> Option<String> {
 }
 
 #[allow(clippy::too_many_arguments)]
-fn validate_document(compiled: &Compiled, root: &source::Node, instance: &Json, silenced: &[String], document: &Document, source: &Arc<SourceText>, schema_name: &str, findings: &mut Vec<Finding>) {
+fn validate_document(
+    compiled: &Compiled,
+    root: &source::Node,
+    instance: &Json,
+    silenced: &[String],
+    document: &Document,
+    source: &Arc<SourceText>,
+    schema_name: &str,
+    findings: &mut Vec<Finding>,
+) {
     for found in schema::findings_for(compiled, root, instance, silenced) {
-        let mut finding = Finding::new(&found.code, Severity::Error, found.message, source.locate(found.span, &found.pointer));
+        let mut finding =
+            Finding::new(&found.code, Severity::Error, found.message, source.locate(found.span, &found.pointer));
         finding.help = found.help;
         finding.schema = Some(schema_name.to_string());
         finding.keyword_location = Some(found.keyword_location);
@@ -455,15 +572,23 @@ fn validate_file(path: &Path, explicit: bool, schema: &UserSchema, options: &Che
         Some(format @ (Format::Json | Format::Yaml | Format::Markdown)) => Some(format),
         None if explicit => None,
         _ => {
-            outcome.skipped = Some(SkippedFile { path: display, reason: "not a JSON, YAML or Markdown file".to_string() });
+            outcome.skipped =
+                Some(SkippedFile { path: display, reason: "not a JSON, YAML or Markdown file".to_string() });
             return outcome;
         }
     };
     let source = match read_source(path, options) {
         Ok(source) => source,
         Err(finding) => {
-            outcome.file = Some(FileReport { path: display, kind: None, flavor: None, schemas: Vec::new(), status: Status::Error, reason: None });
-            outcome.findings.push(finding);
+            outcome.file = Some(FileReport {
+                path: display,
+                kind: None,
+                flavor: None,
+                schemas: Vec::new(),
+                status: Status::Error,
+                reason: None,
+            });
+            outcome.findings.push(*finding);
             return outcome;
         }
     };
@@ -482,11 +607,27 @@ fn validate_file(path: &Path, explicit: bool, schema: &UserSchema, options: &Che
         let root = document.root.clone().unwrap_or_else(|| source::Node::new(source::Value::Null, document.span));
         let mut silenced = Vec::new();
         let json = root.to_json(&mut String::new(), &mut silenced);
-        validate_document(&schema.compiled, &root, &json, &silenced, document, &source, &schema.display, &mut outcome.findings);
+        validate_document(
+            &schema.compiled,
+            &root,
+            &json,
+            &silenced,
+            document,
+            &source,
+            &schema.display,
+            &mut outcome.findings,
+        );
     }
 
     let status = file_status(parsed.broken, &outcome.findings);
-    outcome.file = Some(FileReport { path: display, kind: None, flavor: None, schemas: vec![schema.display.clone()], status, reason: None });
+    outcome.file = Some(FileReport {
+        path: display,
+        kind: None,
+        flavor: None,
+        schemas: vec![schema.display.clone()],
+        status,
+        reason: None,
+    });
     outcome
 }
 
@@ -498,7 +639,9 @@ fn issue_finding(issue: &Issue, source: &Arc<SourceText>) -> Finding {
     finding.document = issue.document;
     finding.source = Some(source.clone());
     if let IssueKind::DuplicateKey { first, .. } | IssueKind::DuplicateMergeKey { first } = &issue.kind {
-        finding.related.push(Related { message: "first defined".to_string(), location: source.locate(*first, &issue.pointer) });
+        finding
+            .related
+            .push(Related { message: "first defined".to_string(), location: source.locate(*first, &issue.pointer) });
     }
     finding
 }

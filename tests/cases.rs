@@ -35,8 +35,15 @@ fn case03_yaml12_by_default() {
     let report = run.json();
     assert_eq!(errors(&report), vec![diag(5, 14, "schema-type", "/push_to_hub")]);
     // Both readings of `no` and `on` are named in warnings.
-    let warnings: Vec<_> = diagnostics(&report, None).into_iter().filter(|d| d.code == "yaml-version-difference").collect();
-    assert_eq!(warnings, vec![diag(3, 5, "yaml-version-difference", "/language/1"), diag(5, 14, "yaml-version-difference", "/push_to_hub")]);
+    let warnings: Vec<_> =
+        diagnostics(&report, None).into_iter().filter(|d| d.code == "yaml-version-difference").collect();
+    assert_eq!(
+        warnings,
+        vec![
+            diag(3, 5, "yaml-version-difference", "/language/1"),
+            diag(5, 14, "yaml-version-difference", "/push_to_hub")
+        ]
+    );
 }
 
 #[test]
@@ -59,7 +66,10 @@ fn case04_every_document_validated() {
 fn case08_relative_refs_resolve_from_file() {
     let run = validate("08-relative-ref-no-id", "schemas/card.schema.json", "model-card.json", &[]);
     assert_eq!(run.code, 1, "{}", run.stdout);
-    assert_eq!(diagnostics(&run.json(), None), vec![diag(5, 14, "schema-pattern", "/metrics/1/name"), diag(5, 35, "schema-type", "/metrics/1/value")]);
+    assert_eq!(
+        diagnostics(&run.json(), None),
+        vec![diag(5, 14, "schema-pattern", "/metrics/1/name"), diag(5, 35, "schema-type", "/metrics/1/value")]
+    );
 }
 
 #[test]
@@ -111,7 +121,10 @@ fn case10_same_location_twice_is_not_a_loop() {
 fn case12_multiple_of_uses_decimals() {
     let run = validate("12-multipleof-decimal", "schema.json", "sweep.json", &[]);
     assert_eq!(run.code, 1);
-    assert_eq!(diagnostics(&run.json(), None), vec![diag(2, 31, "schema-multiple-of", "/dropout/3"), diag(3, 35, "schema-multiple-of", "/cost_usd/2")]);
+    assert_eq!(
+        diagnostics(&run.json(), None),
+        vec![diag(2, 31, "schema-multiple-of", "/dropout/3"), diag(3, 35, "schema-multiple-of", "/cost_usd/2")]
+    );
 }
 
 #[test]
@@ -145,7 +158,10 @@ fn case16_duplicate_keys_yaml() {
     assert_eq!(run.code, 1);
     let found = diagnostics(&run.json(), None);
     let duplicates: Vec<_> = found.iter().filter(|d| d.code == "duplicate-key").cloned().collect();
-    assert_eq!(duplicates, vec![diag(5, 3, "duplicate-key", "/optimizer/batch_size"), diag(6, 1, "duplicate-key", "/optimizer")]);
+    assert_eq!(
+        duplicates,
+        vec![diag(5, 3, "duplicate-key", "/optimizer/batch_size"), diag(6, 1, "duplicate-key", "/optimizer")]
+    );
     // Whatever else is reported points at real positions: the enum violation of "lion".
     assert!(found.iter().filter(|d| d.code != "duplicate-key").all(|d| (d.line, d.column) == (7, 9)), "{found:?}");
 }

@@ -64,7 +64,10 @@ fn corpus_real_faults_located() {
     let cases = [
         ("hfhub-fixture-invalid-model-index.md", diag(15, 5, "schema-required", "/model-index/0/results/0")),
         ("hfhub-fixture-list-front-matter.md", diag(2, 1, "schema-type", "")),
-        ("seldon-invalid-pullpolicy.json", diag(24, 38, "schema-enum", "/spec/predictors/0/componentSpecs/0/spec/containers/0/imagePullPolicy")),
+        (
+            "seldon-invalid-pullpolicy.json",
+            diag(24, 38, "schema-enum", "/spec/predictors/0/componentSpecs/0/spec/containers/0/imagePullPolicy"),
+        ),
         ("k8s-deployment-bento-no-resources.yaml", diag(1, 13, "schema-const", "/apiVersion")),
         ("k8s-tfserving-resnet-no-limits.yaml", diag(16, 13, "schema-const", "/apiVersion")),
     ];
@@ -81,7 +84,10 @@ fn corpus_removed_api_has_help() {
         .as_array()
         .unwrap()
         .iter()
-        .find(|d| d["path"].as_str().unwrap().ends_with("k8s-deployment-bento-no-resources.yaml") && d["pointer"] == "/apiVersion")
+        .find(|d| {
+            d["path"].as_str().unwrap().ends_with("k8s-deployment-bento-no-resources.yaml")
+                && d["pointer"] == "/apiVersion"
+        })
         .expect("the removed API is reported");
     assert!(finding["help"].as_str().unwrap().contains("apps/v1"), "{finding}");
     assert_eq!(finding["schema"], "deployment-manifest/k8s-workload@1.0.0");

@@ -70,7 +70,8 @@ fn files(dir: &Path) -> Vec<PathBuf> {
 /// The newest schema version of a flavor, read from the `schemas/` folder.
 fn newest_version(kind: &str, flavor: &str) -> String {
     let folder = root().join("schemas").join(kind).join(flavor);
-    let mut versions: Vec<String> = files(&folder).iter().map(|path| path.file_stem().unwrap().to_string_lossy().into_owned()).collect();
+    let mut versions: Vec<String> =
+        files(&folder).iter().map(|path| path.file_stem().unwrap().to_string_lossy().into_owned()).collect();
     versions.sort_by(|a, b| mlconform::schema::compare_versions(a, b));
     versions.pop().unwrap_or_else(|| panic!("no schema for fixtures of {kind}/{flavor}"))
 }
@@ -83,7 +84,8 @@ fn expected(path: &Path) -> Vec<(u64, u64, String)> {
         .filter(|line| !line.trim().is_empty())
         .map(|line| {
             let (position, pointer) = line.split_once(' ').unwrap_or((line, ""));
-            let (row, column) = position.split_once(':').unwrap_or_else(|| panic!("bad line {line:?} in {}", path.display()));
+            let (row, column) =
+                position.split_once(':').unwrap_or_else(|| panic!("bad line {line:?} in {}", path.display()));
             (row.parse().unwrap(), column.parse().unwrap(), pointer.trim().to_string())
         })
         .collect();
@@ -114,7 +116,10 @@ fn fixtures_match_expectations() {
 
         let file = &report["files"][0];
         if file["kind"] != fixture.kind.as_str() || file["flavor"] != fixture.flavor.as_str() {
-            failures.push(format!("{relative}: classified as {} / {}, but its folder says {} / {}", file["kind"], file["flavor"], fixture.kind, fixture.flavor));
+            failures.push(format!(
+                "{relative}: classified as {} / {}, but its folder says {} / {}",
+                file["kind"], file["flavor"], fixture.kind, fixture.flavor
+            ));
             continue;
         }
 
@@ -123,10 +128,16 @@ fn fixtures_match_expectations() {
             .unwrap()
             .iter()
             .filter(|d| d["severity"] == "error")
-            .map(|d| (d["line"].as_u64().unwrap(), d["column"].as_u64().unwrap(), d["pointer"].as_str().unwrap().to_string()))
+            .map(|d| {
+                (d["line"].as_u64().unwrap(), d["column"].as_u64().unwrap(), d["pointer"].as_str().unwrap().to_string())
+            })
             .collect();
         found.sort();
-        let wanted = if fixture.valid { Vec::new() } else { expected(&PathBuf::from(format!("{}.expect", fixture.path.display()))) };
+        let wanted = if fixture.valid {
+            Vec::new()
+        } else {
+            expected(&PathBuf::from(format!("{}.expect", fixture.path.display())))
+        };
         if found != wanted {
             failures.push(format!("{relative}: expected {wanted:?}, found {found:?}"));
         }

@@ -206,8 +206,13 @@ impl DraftArg {
 fn parse_pin(text: &str) -> Result<schema::SchemaId, String> {
     let id = schema::SchemaId::parse(text).ok_or_else(|| format!("expected KIND/FLAVOR@VERSION, found \"{text}\""))?;
     if schema::find(&id).is_none() {
-        let known: Vec<String> = schema::versions(&id.kind, &id.flavor).iter().map(|schema| schema.id.to_string()).collect();
-        return Err(if known.is_empty() { format!("no embedded schema for {}/{}; run `mlconform schemas` to list them", id.kind, id.flavor) } else { format!("no embedded schema {id}; available: {}", known.join(", ")) });
+        let known: Vec<String> =
+            schema::versions(&id.kind, &id.flavor).iter().map(|schema| schema.id.to_string()).collect();
+        return Err(if known.is_empty() {
+            format!("no embedded schema for {}/{}; run `mlconform schemas` to list them", id.kind, id.flavor)
+        } else {
+            format!("no embedded schema {id}; available: {}", known.join(", "))
+        });
     }
     Ok(id)
 }
@@ -230,7 +235,11 @@ pub fn run(cli: Cli) -> ExitCode {
         }
         Command::Validate(args) => {
             let options = check_options(&args.common, None);
-            let schema_options = UserSchemaOptions { default_draft: args.default_draft.draft(), maps: args.map_uri.clone(), limits: options.limits };
+            let schema_options = UserSchemaOptions {
+                default_draft: args.default_draft.draft(),
+                maps: args.map_uri.clone(),
+                limits: options.limits,
+            };
             match user::load_user_schema(&args.schema, &schema_options) {
                 Ok(schema) => {
                     let report = check::run_validate(&args.paths, &schema, &options);
@@ -238,7 +247,12 @@ pub fn run(cli: Cli) -> ExitCode {
                 }
                 Err(problem) => {
                     let mut report = Report::default();
-                    report.tool_errors.push(report::ToolError { message: problem.message, location: problem.location, source: problem.source, help: problem.help });
+                    report.tool_errors.push(report::ToolError {
+                        message: problem.message,
+                        location: problem.location.map(|location| *location),
+                        source: problem.source,
+                        help: problem.help,
+                    });
                     emit(&report, &args.common, &args.paths)
                 }
             }
@@ -282,7 +296,9 @@ fn emit(report: &Report, common: &CommonArgs, inputs: &[PathBuf]) -> ExitCode {
         ColorChoice::Auto => to_terminal && std::env::var_os("NO_COLOR").is_none(),
     };
     let rendered = match common.format {
-        OutputFormat::Human => report::human::render(report, report::human::Style { color, width: 100 }, common.verbose),
+        OutputFormat::Human => {
+            report::human::render(report, report::human::Style { color, width: 100 }, common.verbose)
+        }
         OutputFormat::Json => report::json::render(report),
     };
 
@@ -311,7 +327,10 @@ fn write_report(path: &Path, text: &str, inputs: &[PathBuf], report: &Report) ->
         let checked = report.files.iter().map(|file| PathBuf::from(&file.path)).chain(inputs.iter().cloned());
         for input in checked {
             if std::fs::canonicalize(&input).ok().as_ref() == Some(target) {
-                return Err(format!("refusing to write the report over {}, which is one of the checked files", path.display()));
+                return Err(format!(
+                    "refusing to write the report over {}, which is one of the checked files",
+                    path.display()
+                ));
             }
         }
     }
@@ -331,7 +350,8 @@ fn list_schemas(format: OutputFormat) -> String {
             let list: Vec<serde_json::Value> = schema::embedded()
                 .iter()
                 .map(|schema| {
-                    let newest = schema::newest(&schema.id.kind, &schema.id.flavor).is_some_and(|newest| newest.id == schema.id);
+                    let newest =
+                        schema::newest(&schema.id.kind, &schema.id.flavor).is_some_and(|newest| newest.id == schema.id);
                     serde_json::json!({
                         "id": schema.id.to_string(),
                         "kind": schema.id.kind,
@@ -347,8 +367,14 @@ fn list_schemas(format: OutputFormat) -> String {
         OutputFormat::Human => {
             let mut out = String::from("SCHEMA                                      DEFAULT  $id\n");
             for schema in schema::embedded() {
-                let newest = schema::newest(&schema.id.kind, &schema.id.flavor).is_some_and(|newest| newest.id == schema.id);
-                out.push_str(&format!("{:<43} {:<8} {}\n", schema.id.to_string(), if newest { "yes" } else { "" }, schema.id.uri()));
+                let newest =
+                    schema::newest(&schema.id.kind, &schema.id.flavor).is_some_and(|newest| newest.id == schema.id);
+                out.push_str(&format!(
+                    "{:<43} {:<8} {}\n",
+                    schema.id.to_string(),
+                    if newest { "yes" } else { "" },
+                    schema.id.uri()
+                ));
             }
             out
         }

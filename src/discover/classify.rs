@@ -27,14 +27,8 @@ pub enum Kind {
 }
 
 impl Kind {
-    pub const ALL: [Kind; 6] = [
-        Kind::ModelCard,
-        Kind::DatasetCard,
-        Kind::TrainingConfig,
-        Kind::DeploymentManifest,
-        Kind::Data,
-        Kind::Scaler,
-    ];
+    pub const ALL: [Kind; 6] =
+        [Kind::ModelCard, Kind::DatasetCard, Kind::TrainingConfig, Kind::DeploymentManifest, Kind::Data, Kind::Scaler];
 
     /// Returns the kebab-case name used on the command line (`--kind`) and in reports.
     pub fn as_str(self) -> &'static str {
@@ -53,23 +47,10 @@ impl Kind {
         match self {
             Kind::ModelCard => &["hf", "mct"],
             Kind::DatasetCard => &["hf", "croissant"],
-            Kind::TrainingConfig => &[
-                "deepspeed",
-                "hf-trainer",
-                "lightning",
-                "hydra",
-                "axolotl",
-                "accelerate",
-                "mlproject",
-            ],
-            Kind::DeploymentManifest => &[
-                "kserve",
-                "seldon",
-                "k8s-workload",
-                "k8s-object",
-                "bentoml",
-                "mlmodel",
-            ],
+            Kind::TrainingConfig => {
+                &["deepspeed", "hf-trainer", "lightning", "hydra", "axolotl", "accelerate", "mlproject"]
+            }
+            Kind::DeploymentManifest => &["kserve", "seldon", "k8s-workload", "k8s-object", "bentoml", "mlmodel"],
             Kind::Data => &["csv", "tsv", "jsonl", "json-records"],
             Kind::Scaler => &["standard"],
         }
@@ -96,9 +77,7 @@ impl FromStr for Kind {
         Kind::ALL
             .into_iter()
             .find(|kind| kind.as_str() == input)
-            .ok_or_else(|| ParseKindError {
-                input: input.to_string(),
-            })
+            .ok_or_else(|| ParseKindError { input: input.to_string() })
     }
 }
 
@@ -181,25 +160,15 @@ pub enum Verdict {
 
 impl Verdict {
     fn artifact(kind: Kind, found: Match) -> Verdict {
-        Verdict::Artifact(Classification {
-            kind,
-            flavor: found.flavor,
-            reason: found.reason,
-        })
+        Verdict::Artifact(Classification { kind, flavor: found.flavor, reason: found.reason })
     }
 
     fn named(kind: Kind, flavor: &'static str, reason: String) -> Verdict {
-        Verdict::Artifact(Classification {
-            kind,
-            flavor,
-            reason,
-        })
+        Verdict::Artifact(Classification { kind, flavor, reason })
     }
 
     fn skip(reason: impl Into<String>) -> Verdict {
-        Verdict::Skip {
-            reason: reason.into(),
-        }
+        Verdict::Skip { reason: reason.into() }
     }
 }
 
@@ -301,15 +270,10 @@ fn classify_markdown(path: &Path, documents: &[Value]) -> Verdict {
     // On the Hugging Face Hub a repository's README.md is its model card, so a README whose
     // front matter is empty or malformed is still a card to report on.
     let name = file_name_lowercase(path);
-    let is_card_name = ["readme", "model_card", "model-card", "modelcard"]
-        .iter()
-        .any(|prefix| name.starts_with(prefix));
+    let is_card_name =
+        ["readme", "model_card", "model-card", "modelcard"].iter().any(|prefix| name.starts_with(prefix));
     if is_card_name {
-        return Verdict::named(
-            Kind::ModelCard,
-            "hf",
-            format!("{} with front matter", file_name(path)),
-        );
+        return Verdict::named(Kind::ModelCard, "hf", format!("{} with front matter", file_name(path)));
     }
     if front_matter.is_object() {
         Verdict::skip("Markdown front matter has no model card or dataset card keys")
@@ -329,39 +293,20 @@ fn classify_structured(path: &Path, format: Format, documents: &[Value]) -> Verd
     // is empty or broken. The content is checked by validation.
     let name = file_name_lowercase(path);
     if is_mlflow_model_name(&name) {
-        return Verdict::named(
-            Kind::DeploymentManifest,
-            "mlmodel",
-            "file named MLmodel".to_string(),
-        );
+        return Verdict::named(Kind::DeploymentManifest, "mlmodel", "file named MLmodel".to_string());
     }
     if is_mlflow_project_name(&name) {
-        return Verdict::named(
-            Kind::TrainingConfig,
-            "mlproject",
-            "file named MLproject".to_string(),
-        );
+        return Verdict::named(Kind::TrainingConfig, "mlproject", "file named MLproject".to_string());
     }
     if format == Format::Yaml && name.starts_with("bentofile") {
-        return Verdict::named(
-            Kind::DeploymentManifest,
-            "bentoml",
-            format!("file named {}", file_name(path)),
-        );
+        return Verdict::named(Kind::DeploymentManifest, "bentoml", format!("file named {}", file_name(path)));
     }
     if format == Format::Json && name == "training_args.json" {
-        return Verdict::named(
-            Kind::TrainingConfig,
-            "hf-trainer",
-            "file named training_args.json".to_string(),
-        );
+        return Verdict::named(Kind::TrainingConfig, "hf-trainer", "file named training_args.json".to_string());
     }
 
-    let present: Vec<(usize, &Value)> = documents
-        .iter()
-        .enumerate()
-        .filter(|(_, document)| !document.is_null())
-        .collect();
+    let present: Vec<(usize, &Value)> =
+        documents.iter().enumerate().filter(|(_, document)| !document.is_null()).collect();
     let Some(&(_, primary)) = present.first() else {
         return Verdict::skip(format!("{format} file without content"));
     };
@@ -375,17 +320,13 @@ fn classify_structured(path: &Path, format: Format, documents: &[Value]) -> Verd
     match primary {
         Value::Object(object) => MAPPING_SIGNATURES
             .iter()
-            .find_map(|(kind, detector)| {
-                detector(object).map(|found| Verdict::artifact(*kind, found))
-            })
+            .find_map(|(kind, detector)| detector(object).map(|found| Verdict::artifact(*kind, found)))
             .unwrap_or_else(|| Verdict::skip(format!("{format} with no recognised ML keys"))),
         Value::Array(_) if format == Format::Json => match signatures::json_records(primary) {
             Some(found) => Verdict::artifact(Kind::Data, found),
             None => Verdict::skip("JSON array that is not a list of records"),
         },
-        Value::Array(_) => {
-            Verdict::skip(format!("{format} sequence with no recognised ML content"))
-        }
+        Value::Array(_) => Verdict::skip(format!("{format} sequence with no recognised ML content")),
         _ => Verdict::skip(format!("{format} scalar with no recognised ML content")),
     }
 }
@@ -396,9 +337,7 @@ fn classify_structured(path: &Path, format: Format, documents: &[Value]) -> Verd
 fn classify_kubernetes(documents: &[(usize, &Value)]) -> Option<Verdict> {
     let objects: Vec<(usize, signatures::KubernetesObject)> = documents
         .iter()
-        .filter_map(|(index, document)| {
-            signatures::kubernetes(document).map(|object| (*index, object))
-        })
+        .filter_map(|(index, document)| signatures::kubernetes(document).map(|object| (*index, object)))
         .collect();
     if objects.is_empty() {
         return None;
@@ -406,28 +345,14 @@ fn classify_kubernetes(documents: &[(usize, &Value)]) -> Option<Verdict> {
 
     let Some((index, workload)) = objects.iter().find(|(_, object)| object.is_workload()) else {
         let kinds: Vec<&str> = objects.iter().map(|(_, object)| object.kind).collect();
-        return Some(Verdict::skip(format!(
-            "Kubernetes objects without a model workload ({})",
-            kinds.join(", ")
-        )));
+        return Some(Verdict::skip(format!("Kubernetes objects without a model workload ({})", kinds.join(", "))));
     };
-    let reason = format!(
-        "Kubernetes {} ({}) in document {}",
-        workload.kind,
-        workload.api_version,
-        index + 1
-    );
-    Some(Verdict::named(
-        Kind::DeploymentManifest,
-        workload.flavor,
-        reason,
-    ))
+    let reason = format!("Kubernetes {} ({}) in document {}", workload.kind, workload.api_version, index + 1);
+    Some(Verdict::named(Kind::DeploymentManifest, workload.flavor, reason))
 }
 
 fn file_name(path: &Path) -> String {
-    path.file_name()
-        .map(|name| name.to_string_lossy().into_owned())
-        .unwrap_or_default()
+    path.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default()
 }
 
 fn file_name_lowercase(path: &Path) -> String {

@@ -10,7 +10,5 @@ pub mod classify;
 mod signatures;
 pub mod walk;
 
-pub use classify::{
-    classify, detect_format, document_flavor, Classification, Format, Kind, ParseKindError, Verdict,
-};
+pub use classify::{classify, detect_format, document_flavor, Classification, Format, Kind, ParseKindError, Verdict};
 pub use walk::{walk, Skipped, Walk, WalkEntry, WalkError, WalkOptions, WalkProblem};

@@ -49,10 +49,7 @@ const DATASET_CARD_KEYS: &[&str] = &[
 
 /// Returns the keys of `keys` that `object` contains, in the order of `keys`.
 fn present<'a>(object: &Object, keys: &[&'a str]) -> Vec<&'a str> {
-    keys.iter()
-        .copied()
-        .filter(|key| object.contains_key(*key))
-        .collect()
+    keys.iter().copied().filter(|key| object.contains_key(*key)).collect()
 }
 
 fn has_any(object: &Object, keys: &[&str]) -> bool {
@@ -87,18 +84,11 @@ pub(crate) fn mct_model_card(object: &Object) -> Option<Match> {
     if !object.contains_key("model_details") {
         return None;
     }
-    let others = present(
-        object,
-        &[
-            "schema_version",
-            "model_parameters",
-            "quantitative_analysis",
-            "considerations",
-        ],
-    );
+    let others = present(object, &["schema_version", "model_parameters", "quantitative_analysis", "considerations"]);
     // `model_details` with a `name` inside is distinctive enough on its own: the toolkit
     // requires nothing else, so a minimal card has only that section.
-    let named_details = object.get("model_details").and_then(Value::as_object).is_some_and(|details| details.contains_key("name"));
+    let named_details =
+        object.get("model_details").and_then(Value::as_object).is_some_and(|details| details.contains_key("name"));
     if others.is_empty() && !named_details {
         return None;
     }
@@ -115,40 +105,22 @@ pub(crate) fn croissant(object: &Object) -> Option<Match> {
         if any_string(context, &|text| {
             text.contains("mlcommons.org/croissant") || text.contains("mlcommons.org/schema")
         }) {
-            return Match::new(
-                "croissant",
-                "@context uses the Croissant vocabulary".to_string(),
-            );
+            return Match::new("croissant", "@context uses the Croissant vocabulary".to_string());
         }
     }
 
-    let conforms_to = object
-        .get("conformsTo")
-        .or_else(|| object.get("dct:conformsTo"));
-    if conforms_to.is_some_and(|value| {
-        any_string(value, &|text| {
-            text.to_ascii_lowercase().contains("croissant")
-        })
-    }) {
+    let conforms_to = object.get("conformsTo").or_else(|| object.get("dct:conformsTo"));
+    if conforms_to.is_some_and(|value| any_string(value, &|text| text.to_ascii_lowercase().contains("croissant"))) {
         return Match::new("croissant", "conformsTo names Croissant".to_string());
     }
 
     let is_dataset = object.get("@type").is_some_and(|value| {
         any_string(value, &|text| {
-            matches!(
-                text,
-                "sc:Dataset"
-                    | "schema:Dataset"
-                    | "https://schema.org/Dataset"
-                    | "http://schema.org/Dataset"
-            )
+            matches!(text, "sc:Dataset" | "schema:Dataset" | "https://schema.org/Dataset" | "http://schema.org/Dataset")
         })
     });
     if is_dataset && has_any(object, &["recordSet", "cr:recordSet"]) {
-        return Match::new(
-            "croissant",
-            "schema.org Dataset with a recordSet".to_string(),
-        );
+        return Match::new("croissant", "schema.org Dataset with a recordSet".to_string());
     }
     None
 }
@@ -192,16 +164,10 @@ pub(crate) fn kubernetes(document: &Value) -> Option<KubernetesObject<'_>> {
         // InferenceService has the same shape.
         ("serving.kserve.io" | "serving.kubeflow.org", "InferenceService") => "kserve",
         ("machinelearning.seldon.io", "SeldonDeployment") => "seldon",
-        ("apps" | "extensions" | "batch", "Deployment" | "StatefulSet" | "DaemonSet" | "Job") => {
-            "k8s-workload"
-        }
+        ("apps" | "extensions" | "batch", "Deployment" | "StatefulSet" | "DaemonSet" | "Job") => "k8s-workload",
         _ => "k8s-object",
     };
-    Some(KubernetesObject {
-        api_version,
-        kind,
-        flavor,
-    })
+    Some(KubernetesObject { api_version, kind, flavor })
 }
 
 /// MLflow `MLmodel` content: `flavors` plus a field MLflow writes when it saves a model.
@@ -244,10 +210,7 @@ pub(crate) fn accelerate(object: &Object) -> Option<Match> {
         return Match::new("accelerate", keys_reason(&found));
     }
     if object.contains_key("mixed_precision") && object.contains_key("num_processes") {
-        return Match::new(
-            "accelerate",
-            keys_reason(&["mixed_precision", "num_processes"]),
-        );
+        return Match::new("accelerate", keys_reason(&["mixed_precision", "num_processes"]));
     }
     None
 }
@@ -261,10 +224,7 @@ pub(crate) fn axolotl(object: &Object) -> Option<Match> {
     if object.get("datasets").is_some_and(is_axolotl_dataset_list) {
         keys.push("datasets");
     }
-    keys.extend(present(
-        object,
-        &["adapter", "micro_batch_size", "sequence_len"],
-    ));
+    keys.extend(present(object, &["adapter", "micro_batch_size", "sequence_len"]));
     if keys.len() == 1 {
         return None;
     }
@@ -277,10 +237,7 @@ fn is_axolotl_dataset_list(value: &Value) -> bool {
         return false;
     };
     !items.is_empty()
-        && items.iter().all(|item| {
-            item.as_object()
-                .is_some_and(|entry| has_any(entry, &["path", "type"]))
-        })
+        && items.iter().all(|item| item.as_object().is_some_and(|entry| has_any(entry, &["path", "type"])))
 }
 
 /// PyTorch Lightning `LightningCLI` config: jsonargparse `class_path`/`init_args` under
@@ -294,17 +251,17 @@ pub(crate) fn lightning(object: &Object) -> Option<Match> {
         .and_then(Value::as_object)
         .is_some_and(|model| has_any(model, &["class_path", "init_args"]));
     if object.contains_key("trainer") && model_has_class_path {
-        return Match::new(
-            "lightning",
-            "has keys trainer, model with class_path or init_args".to_string(),
-        );
+        return Match::new("lightning", "has keys trainer, model with class_path or init_args".to_string());
     }
     // LightningCLI with a fixed model class takes its arguments directly: a `trainer` mapping
     // beside `model` or `data` mappings. Hydra experiment files have the same shape, so a
     // file with any Hydra marker is left to the Hydra signature.
     let trainer_is_mapping = object.get("trainer").is_some_and(Value::is_object) && hydra(object).is_none();
     let sections = present(object, &["model", "data"]);
-    if trainer_is_mapping && !sections.is_empty() && sections.iter().all(|key| object.get(*key).is_some_and(Value::is_object)) {
+    if trainer_is_mapping
+        && !sections.is_empty()
+        && sections.iter().all(|key| object.get(*key).is_some_and(Value::is_object))
+    {
         let mut keys = vec!["trainer"];
         keys.extend(sections);
         return Match::new("lightning", keys_reason(&keys));
@@ -332,10 +289,7 @@ pub(crate) fn hydra(object: &Object) -> Option<Match> {
 /// Hugging Face Trainer count only next to a DeepSpeed-style `fp16`, `bf16` or `optimizer`
 /// block: DeepSpeed writes those as mappings, the Trainer as a boolean and a string.
 pub(crate) fn deepspeed(object: &Object) -> Option<Match> {
-    let own = present(
-        object,
-        &["zero_optimization", "train_micro_batch_size_per_gpu"],
-    );
+    let own = present(object, &["zero_optimization", "train_micro_batch_size_per_gpu"]);
     if !own.is_empty() {
         return Match::new("deepspeed", keys_reason(&own));
     }
@@ -357,14 +311,7 @@ pub(crate) fn hf_trainer(object: &Object) -> Option<Match> {
     if !object.contains_key("learning_rate") {
         return None;
     }
-    let found = present(
-        object,
-        &[
-            "per_device_train_batch_size",
-            "output_dir",
-            "num_train_epochs",
-        ],
-    );
+    let found = present(object, &["per_device_train_batch_size", "output_dir", "num_train_epochs"]);
     if found.is_empty() {
         return None;
     }
@@ -391,8 +338,5 @@ pub(crate) fn json_records(document: &Value) -> Option<Match> {
     if items.is_empty() || !items.iter().all(Value::is_object) {
         return None;
     }
-    Match::new(
-        "json-records",
-        format!("is an array of {} objects", items.len()),
-    )
+    Match::new("json-records", format!("is an array of {} objects", items.len()))
 }

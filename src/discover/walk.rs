@@ -110,10 +110,7 @@ pub fn walk(roots: &[PathBuf], options: &WalkOptions) -> Result<Walk, WalkError>
         let metadata = root_metadata(root)?;
         if metadata.is_dir() {
             if let Err(error) = fs::read_dir(root) {
-                return Err(WalkError::Unreadable {
-                    path: root.clone(),
-                    error,
-                });
+                return Err(WalkError::Unreadable { path: root.clone(), error });
             }
             walk_directory(root, options, &mut collector)?;
         } else {
@@ -127,21 +124,12 @@ pub fn walk(roots: &[PathBuf], options: &WalkOptions) -> Result<Walk, WalkError>
 fn root_metadata(root: &Path) -> Result<Metadata, WalkError> {
     match fs::metadata(root) {
         Ok(metadata) => Ok(metadata),
-        Err(error) if error.kind() == io::ErrorKind::NotFound => Err(WalkError::NotFound {
-            path: root.to_path_buf(),
-        }),
-        Err(error) => Err(WalkError::Unreadable {
-            path: root.to_path_buf(),
-            error,
-        }),
+        Err(error) if error.kind() == io::ErrorKind::NotFound => Err(WalkError::NotFound { path: root.to_path_buf() }),
+        Err(error) => Err(WalkError::Unreadable { path: root.to_path_buf(), error }),
     }
 }
 
-fn add_named_file(
-    path: &Path,
-    metadata: &Metadata,
-    collector: &mut Collector,
-) -> Result<(), WalkError> {
+fn add_named_file(path: &Path, metadata: &Metadata, collector: &mut Collector) -> Result<(), WalkError> {
     let file_type = metadata.file_type();
     if !file_type.is_file() {
         collector.skip(path, not_regular_reason(&file_type));
@@ -151,20 +139,13 @@ fn add_named_file(
     // Opening a regular file never blocks. Doing it here reports an unreadable named file as
     // an error before any work starts.
     if let Err(error) = File::open(path) {
-        return Err(WalkError::Unreadable {
-            path: path.to_path_buf(),
-            error,
-        });
+        return Err(WalkError::Unreadable { path: path.to_path_buf(), error });
     }
     collector.add(path, FileId::of(metadata), true);
     Ok(())
 }
 
-fn walk_directory(
-    root: &Path,
-    options: &WalkOptions,
-    collector: &mut Collector,
-) -> Result<(), WalkError> {
+fn walk_directory(root: &Path, options: &WalkOptions, collector: &mut Collector) -> Result<(), WalkError> {
     let mut builder = WalkBuilder::new(root);
     builder
         .standard_filters(true)
@@ -200,10 +181,7 @@ fn walk_directory(
             continue;
         } else if file_type.is_symlink() {
             // Only reached without `follow_links`: the walker resolves links when following.
-            collector.skip(
-                path,
-                "symbolic link (not followed unless following links is turned on)".to_string(),
-            );
+            collector.skip(path, "symbolic link (not followed unless following links is turned on)".to_string());
         } else if !file_type.is_file() {
             collector.skip(path, not_regular_reason(&file_type));
         } else {
@@ -223,16 +201,12 @@ fn build_excludes(root: &Path, excludes: &[String]) -> Result<Override, WalkErro
     for pattern in excludes {
         // In an override set a plain glob selects files and a `!` glob ignores them.
         if let Err(error) = builder.add(&format!("!{pattern}")) {
-            return Err(WalkError::InvalidExclude {
-                pattern: pattern.clone(),
-                message: error.to_string(),
-            });
+            return Err(WalkError::InvalidExclude { pattern: pattern.clone(), message: error.to_string() });
         }
     }
-    builder.build().map_err(|error| WalkError::InvalidExclude {
-        pattern: excludes.join(", "),
-        message: error.to_string(),
-    })
+    builder
+        .build()
+        .map_err(|error| WalkError::InvalidExclude { pattern: excludes.join(", "), message: error.to_string() })
 }
 
 /// Opens a walked regular file and reads its first [`BINARY_PROBE_LEN`] bytes. Returns the
@@ -294,10 +268,7 @@ struct FileId {
 
 impl FileId {
     fn of(metadata: &Metadata) -> FileId {
-        FileId {
-            device: metadata.dev(),
-            inode: metadata.ino(),
-        }
+        FileId { device: metadata.dev(), inode: metadata.ino() }
     }
 }
 
@@ -317,25 +288,15 @@ struct Collector {
 
 impl Collector {
     fn add(&mut self, path: &Path, id: FileId, explicit: bool) {
-        self.candidates.push(Candidate {
-            path: path.to_path_buf(),
-            id,
-            explicit,
-        });
+        self.candidates.push(Candidate { path: path.to_path_buf(), id, explicit });
     }
 
     fn skip(&mut self, path: &Path, reason: String) {
-        self.skipped.push(Skipped {
-            path: path.to_path_buf(),
-            reason,
-        });
+        self.skipped.push(Skipped { path: path.to_path_buf(), reason });
     }
 
     fn problem(&mut self, path: &Path, message: String) {
-        self.problems.push(WalkProblem {
-            path: path.to_path_buf(),
-            message,
-        });
+        self.problems.push(WalkProblem { path: path.to_path_buf(), message });
     }
 
     /// Records an error from the `ignore` walker. `fallback` is the path to report when the
@@ -361,8 +322,7 @@ impl Collector {
                 self.problem(child, message);
             }
             ignore::Error::Io(io_error) => {
-                let is_link = fs::symlink_metadata(fallback)
-                    .is_ok_and(|metadata| metadata.file_type().is_symlink());
+                let is_link = fs::symlink_metadata(fallback).is_ok_and(|metadata| metadata.file_type().is_symlink());
                 let message = if is_link && io_error.kind() == io::ErrorKind::NotFound {
                     "broken symbolic link: its target does not exist".to_string()
                 } else {
@@ -377,11 +337,7 @@ impl Collector {
     fn finish(mut self) -> Walk {
         // Named files first, then by path, so that the first candidate seen for a file is the
         // one to keep.
-        self.candidates.sort_by(|a, b| {
-            b.explicit
-                .cmp(&a.explicit)
-                .then_with(|| a.path.cmp(&b.path))
-        });
+        self.candidates.sort_by(|a, b| b.explicit.cmp(&a.explicit).then_with(|| a.path.cmp(&b.path)));
 
         let mut kept: HashMap<FileId, PathBuf> = HashMap::new();
         let mut files = Vec::new();
@@ -390,17 +346,11 @@ impl Collector {
                 Some(first) if *first == candidate.path => {}
                 Some(first) => {
                     let reason = format!("same file as {}", first.display());
-                    self.skipped.push(Skipped {
-                        path: candidate.path,
-                        reason,
-                    });
+                    self.skipped.push(Skipped { path: candidate.path, reason });
                 }
                 None => {
                     kept.insert(candidate.id, candidate.path.clone());
-                    files.push(WalkEntry {
-                        path: candidate.path,
-                        explicit: candidate.explicit,
-                    });
+                    files.push(WalkEntry { path: candidate.path, explicit: candidate.explicit });
                 }
             }
         }
@@ -410,18 +360,12 @@ impl Collector {
         // for example), so it must not be listed as skipped too.
         let mut seen: HashSet<PathBuf> = kept.into_values().collect();
         self.skipped.sort_by(|a, b| a.path.cmp(&b.path));
-        self.skipped
-            .retain(|skipped| seen.insert(skipped.path.clone()));
+        self.skipped.retain(|skipped| seen.insert(skipped.path.clone()));
 
-        self.problems
-            .sort_by(|a, b| a.path.cmp(&b.path).then_with(|| a.message.cmp(&b.message)));
+        self.problems.sort_by(|a, b| a.path.cmp(&b.path).then_with(|| a.message.cmp(&b.message)));
         self.problems.dedup();
 
-        Walk {
-            files,
-            skipped: self.skipped,
-            problems: self.problems,
-        }
+        Walk { files, skipped: self.skipped, problems: self.problems }
     }
 }
 

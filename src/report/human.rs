@@ -29,7 +29,8 @@ pub fn render(report: &Report, style: Style, verbose: bool) -> String {
                 (Some(kind), None) => kind.clone(),
                 _ => "unclassified".to_string(),
             };
-            let schemas = if file.schemas.is_empty() { String::new() } else { format!(", schema {}", file.schemas.join(", ")) };
+            let schemas =
+                if file.schemas.is_empty() { String::new() } else { format!(", schema {}", file.schemas.join(", ")) };
             let reason = file.reason.as_deref().map(|reason| format!(": {reason}")).unwrap_or_default();
             out.push_str(&format!("checked {}: {what}{schemas}{reason}\n", file.path));
         }
@@ -43,7 +44,9 @@ pub fn render(report: &Report, style: Style, verbose: bool) -> String {
 
     for finding in &report.findings {
         let source = finding.source.as_ref().map(|source| {
-            &*sources.entry(source.path.as_str()).or_insert_with(|| NamedSource::new(source.path.clone(), source.text.clone()))
+            &*sources
+                .entry(source.path.as_str())
+                .or_insert_with(|| NamedSource::new(source.path.clone(), source.text.clone()))
         });
         let rendered = Rendered { finding, source };
         let _ = handler.render_report(&mut out, &rendered);
@@ -141,7 +144,11 @@ impl Diagnostic for Rendered<'_> {
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
         let source = self.finding.source.as_ref()?;
         let span = first_line(&source.text, self.finding.location.span);
-        let label = if self.finding.location.pointer.is_empty() { "here".to_string() } else { self.finding.location.pointer.clone() };
+        let label = if self.finding.location.pointer.is_empty() {
+            "here".to_string()
+        } else {
+            self.finding.location.pointer.clone()
+        };
         Some(Box::new(std::iter::once(LabeledSpan::new(Some(label), span.start, span.end - span.start))))
     }
 }
@@ -170,7 +177,9 @@ impl fmt::Display for RenderedToolError<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.error.location {
             Some(_) if self.source.is_some() => write!(f, "{}", self.error.message),
-            Some(location) => write!(f, "{}:{}:{}: {}", location.path, location.line, location.column, self.error.message),
+            Some(location) => {
+                write!(f, "{}:{}:{}: {}", location.path, location.line, location.column, self.error.message)
+            }
             None => write!(f, "{}", self.error.message),
         }
     }

@@ -108,7 +108,11 @@ pub fn render(report: &Report) -> String {
             })
             .collect(),
         diagnostics: report.findings.iter().map(diagnostic).collect(),
-        skipped: report.skipped.iter().map(|skipped| JsonSkipped { path: &skipped.path, reason: &skipped.reason }).collect(),
+        skipped: report
+            .skipped
+            .iter()
+            .map(|skipped| JsonSkipped { path: &skipped.path, reason: &skipped.reason })
+            .collect(),
         tool_errors: report
             .tool_errors
             .iter()

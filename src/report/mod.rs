@@ -79,7 +79,15 @@ pub struct Location {
 impl Location {
     /// A location for a whole file, when there is no better place (an unreadable file).
     pub fn file(path: &str) -> Location {
-        Location { path: path.to_string(), span: Span::default(), line: 1, column: 1, end_line: 1, end_column: 1, pointer: String::new() }
+        Location {
+            path: path.to_string(),
+            span: Span::default(),
+            line: 1,
+            column: 1,
+            end_line: 1,
+            end_column: 1,
+            pointer: String::new(),
+        }
     }
 }
 

@@ -39,9 +39,18 @@ pub fn findings_for(compiled: &Compiled, root: &Node, instance: &Json, silenced:
     out
 }
 
-fn push_error(compiled: &Compiled, root: &Node, error: &ValidationError<'_>, silenced: &[String], out: &mut Vec<SchemaFinding>) {
+fn push_error(
+    compiled: &Compiled,
+    root: &Node,
+    error: &ValidationError<'_>,
+    silenced: &[String],
+    out: &mut Vec<SchemaFinding>,
+) {
     let instance_pointer = error.instance_path().to_string();
-    if silenced.iter().any(|pointer| instance_pointer == *pointer || instance_pointer.starts_with(&format!("{pointer}/"))) {
+    if silenced
+        .iter()
+        .any(|pointer| instance_pointer == *pointer || instance_pointer.starts_with(&format!("{pointer}/")))
+    {
         return;
     }
     let keyword_location = error.schema_path().to_string();
@@ -50,28 +59,50 @@ fn push_error(compiled: &Compiled, root: &Node, error: &ValidationError<'_>, sil
     let help = x_help(&compiled.schema, &keyword_location);
 
     let mut push = |code: &str, message: String, span: Span, pointer: String, help: Option<String>| {
-        out.push(SchemaFinding { code: code.to_string(), message, help, span, pointer, keyword_location: keyword_location.clone() });
+        out.push(SchemaFinding {
+            code: code.to_string(),
+            message,
+            help,
+            span,
+            pointer,
+            keyword_location: keyword_location.clone(),
+        });
     };
 
     match error.kind() {
-        ValidationErrorKind::AdditionalProperties { unexpected } | ValidationErrorKind::UnevaluatedProperties { unexpected } => {
+        ValidationErrorKind::AdditionalProperties { unexpected }
+        | ValidationErrorKind::UnevaluatedProperties { unexpected } => {
             let known = known_keys(&compiled.schema, &keyword_location);
             for key in unexpected {
                 let entry = target.node.entry(key);
                 let span = entry.map_or(target.node.span, |entry| entry.key_span);
                 let key_pointer = format!("{instance_pointer}/{}", pointer::escape(key));
                 let suggestion = closest(key, &known).map(|near| format!("did you mean \"{near}\"?"));
-                let help = suggestion.or_else(|| help.clone()).or_else(|| Some("remove the key, or check its spelling against the schema".to_string()));
+                let help = suggestion
+                    .or_else(|| help.clone())
+                    .or_else(|| Some("remove the key, or check its spelling against the schema".to_string()));
                 push("unknown-key", format!("unknown key \"{key}\""), span, key_pointer, help);
             }
         }
         ValidationErrorKind::Required { property } => {
             let name = property.as_str().map_or_else(|| property.to_string(), str::to_string);
-            push("schema-required", format!("required key \"{name}\" is missing"), target.node.span, instance_pointer.clone(), help);
+            push(
+                "schema-required",
+                format!("required key \"{name}\" is missing"),
+                target.node.span,
+                instance_pointer.clone(),
+                help,
+            );
         }
         ValidationErrorKind::FalseSchema => {
             let span = key_or_value(&target);
-            push("schema-not-allowed", format!("{} is not allowed here", short(value)), span, instance_pointer.clone(), help);
+            push(
+                "schema-not-allowed",
+                format!("{} is not allowed here", short(value)),
+                span,
+                instance_pointer.clone(),
+                help,
+            );
         }
         ValidationErrorKind::AnyOf { context } | ValidationErrorKind::OneOfNotValid { context } => {
             let keyword = if matches!(error.kind(), ValidationErrorKind::AnyOf { .. }) { "anyOf" } else { "oneOf" };
@@ -116,7 +147,13 @@ fn best_branch<'a>(context: &'a [Vec<ValidationError<'static>>], at: &str) -> Op
         .filter(|branch| {
             !branch.iter().any(|error| {
                 error.instance_path().to_string() == at
-                    && matches!(error.kind(), ValidationErrorKind::Type { .. } | ValidationErrorKind::Constant { .. } | ValidationErrorKind::Enum { .. } | ValidationErrorKind::FalseSchema)
+                    && matches!(
+                        error.kind(),
+                        ValidationErrorKind::Type { .. }
+                            | ValidationErrorKind::Constant { .. }
+                            | ValidationErrorKind::Enum { .. }
+                            | ValidationErrorKind::FalseSchema
+                    )
             })
         })
         .min_by_key(|branch| branch.len())
@@ -130,7 +167,9 @@ fn branch_types(schema: &Json, keyword_location: &str) -> Option<String> {
     for branch in branches {
         match branch.get("type") {
             Some(Json::String(name)) => names.push(format!("\"{name}\"")),
-            Some(Json::Array(list)) => names.extend(list.iter().filter_map(Json::as_str).map(|name| format!("\"{name}\""))),
+            Some(Json::Array(list)) => {
+                names.extend(list.iter().filter_map(Json::as_str).map(|name| format!("\"{name}\"")))
+            }
             _ => {
                 if let Some(constant) = branch.get("const") {
                     names.push(constant.to_string());
@@ -156,29 +195,63 @@ fn word(kind: &ValidationErrorKind, value: &Json, error: &ValidationError<'_>) -
             ("type", format!("{value_text} is not of type {expected}"))
         }
         ValidationErrorKind::Enum { options } => ("enum", format!("{value_text} is not one of {}", list(options))),
-        ValidationErrorKind::Constant { expected_value } => ("const", format!("{value_text} is not {}", short(expected_value))),
-        ValidationErrorKind::Minimum { limit } => ("minimum", format!("{value_text} is less than the minimum of {limit}")),
-        ValidationErrorKind::Maximum { limit } => ("maximum", format!("{value_text} is greater than the maximum of {limit}")),
-        ValidationErrorKind::ExclusiveMinimum { limit } => ("exclusiveMinimum", format!("{value_text} is less than or equal to the exclusive minimum of {limit}")),
-        ValidationErrorKind::ExclusiveMaximum { limit } => ("exclusiveMaximum", format!("{value_text} is greater than or equal to the exclusive maximum of {limit}")),
-        ValidationErrorKind::MultipleOf { multiple_of } => ("multipleOf", format!("{value_text} is not a multiple of {multiple_of}")),
-        ValidationErrorKind::Pattern { pattern } => ("pattern", format!("{value_text} does not match the pattern \"{pattern}\"")),
+        ValidationErrorKind::Constant { expected_value } => {
+            ("const", format!("{value_text} is not {}", short(expected_value)))
+        }
+        ValidationErrorKind::Minimum { limit } => {
+            ("minimum", format!("{value_text} is less than the minimum of {limit}"))
+        }
+        ValidationErrorKind::Maximum { limit } => {
+            ("maximum", format!("{value_text} is greater than the maximum of {limit}"))
+        }
+        ValidationErrorKind::ExclusiveMinimum { limit } => {
+            ("exclusiveMinimum", format!("{value_text} is less than or equal to the exclusive minimum of {limit}"))
+        }
+        ValidationErrorKind::ExclusiveMaximum { limit } => {
+            ("exclusiveMaximum", format!("{value_text} is greater than or equal to the exclusive maximum of {limit}"))
+        }
+        ValidationErrorKind::MultipleOf { multiple_of } => {
+            ("multipleOf", format!("{value_text} is not a multiple of {multiple_of}"))
+        }
+        ValidationErrorKind::Pattern { pattern } => {
+            ("pattern", format!("{value_text} does not match the pattern \"{pattern}\""))
+        }
         ValidationErrorKind::Format { format } => ("format", format!("{value_text} is not a valid \"{format}\"")),
-        ValidationErrorKind::MinLength { limit } => ("minLength", format!("{value_text} is shorter than {limit} characters")),
-        ValidationErrorKind::MaxLength { limit } => ("maxLength", format!("{value_text} is longer than {limit} characters")),
+        ValidationErrorKind::MinLength { limit } => {
+            ("minLength", format!("{value_text} is shorter than {limit} characters"))
+        }
+        ValidationErrorKind::MaxLength { limit } => {
+            ("maxLength", format!("{value_text} is longer than {limit} characters"))
+        }
         ValidationErrorKind::MinItems { limit } => ("minItems", format!("{value_text} has fewer than {limit} items")),
         ValidationErrorKind::MaxItems { limit } => ("maxItems", format!("{value_text} has more than {limit} items")),
-        ValidationErrorKind::MinProperties { limit } => ("minProperties", format!("{value_text} has fewer than {limit} keys")),
-        ValidationErrorKind::MaxProperties { limit } => ("maxProperties", format!("{value_text} has more than {limit} keys")),
+        ValidationErrorKind::MinProperties { limit } => {
+            ("minProperties", format!("{value_text} has fewer than {limit} keys"))
+        }
+        ValidationErrorKind::MaxProperties { limit } => {
+            ("maxProperties", format!("{value_text} has more than {limit} keys"))
+        }
         ValidationErrorKind::UniqueItems => ("uniqueItems", format!("{value_text} has duplicate items")),
-        ValidationErrorKind::Contains => ("contains", format!("{value_text} has no item matching the `contains` schema")),
+        ValidationErrorKind::Contains => {
+            ("contains", format!("{value_text} has no item matching the `contains` schema"))
+        }
         ValidationErrorKind::Not { .. } => ("not", format!("{value_text} matches a schema it must not match (`not`)")),
-        ValidationErrorKind::OneOfMultipleValid { .. } => ("oneOf", format!("{value_text} matches more than one of the `oneOf` schemas")),
-        ValidationErrorKind::AdditionalItems { limit } => ("additionalItems", format!("{value_text} has more than the {limit} items the schema allows")),
-        ValidationErrorKind::UnevaluatedItems { .. } => ("unevaluatedItems", format!("{value_text} has items that no schema allows")),
+        ValidationErrorKind::OneOfMultipleValid { .. } => {
+            ("oneOf", format!("{value_text} matches more than one of the `oneOf` schemas"))
+        }
+        ValidationErrorKind::AdditionalItems { limit } => {
+            ("additionalItems", format!("{value_text} has more than the {limit} items the schema allows"))
+        }
+        ValidationErrorKind::UnevaluatedItems { .. } => {
+            ("unevaluatedItems", format!("{value_text} has items that no schema allows"))
+        }
         ValidationErrorKind::PropertyNames { error } => ("propertyNames", format!("key {error}")),
-        ValidationErrorKind::ContentEncoding { content_encoding } => ("contentEncoding", format!("{value_text} is not valid \"{content_encoding}\"")),
-        ValidationErrorKind::ContentMediaType { content_media_type } => ("contentMediaType", format!("{value_text} is not valid \"{content_media_type}\"")),
+        ValidationErrorKind::ContentEncoding { content_encoding } => {
+            ("contentEncoding", format!("{value_text} is not valid \"{content_encoding}\""))
+        }
+        ValidationErrorKind::ContentMediaType { content_media_type } => {
+            ("contentMediaType", format!("{value_text} is not valid \"{content_media_type}\""))
+        }
         _ => ("invalid", truncate(&error.to_string(), 200)),
     }
 }
@@ -260,7 +333,11 @@ fn known_keys(schema: &Json, keyword_location: &str) -> Vec<String> {
     let Some(subschema) = schema.pointer(parent) else {
         return Vec::new();
     };
-    let mut keys: Vec<String> = subschema.get("properties").and_then(Json::as_object).map(|map| map.keys().cloned().collect()).unwrap_or_default();
+    let mut keys: Vec<String> = subschema
+        .get("properties")
+        .and_then(Json::as_object)
+        .map(|map| map.keys().cloned().collect())
+        .unwrap_or_default();
     // Keys allowed through `allOf` branches of the same subschema count too.
     if let Some(branches) = subschema.get("allOf").and_then(Json::as_array) {
         for branch in branches {
@@ -278,7 +355,9 @@ pub(crate) fn closest<'a>(key: &str, known: &'a [String]) -> Option<&'a str> {
     known
         .iter()
         .map(|candidate| (edit_distance(&lower, &candidate.to_lowercase()), candidate))
-        .filter(|(distance, candidate)| *distance <= (candidate.chars().count().max(3) / 3).max(1) || candidate.to_lowercase() == lower)
+        .filter(|(distance, candidate)| {
+            *distance <= (candidate.chars().count().max(3) / 3).max(1) || candidate.to_lowercase() == lower
+        })
         .min_by_key(|(distance, _)| *distance)
         .map(|(_, candidate)| candidate.as_str())
 }
@@ -311,7 +390,8 @@ mod tests {
 
     #[test]
     fn suggestions_find_misspellings() {
-        let known: Vec<String> = ["stage", "offload_param", "overlap_comm", "contiguous_gradients"].iter().map(|s| s.to_string()).collect();
+        let known: Vec<String> =
+            ["stage", "offload_param", "overlap_comm", "contiguous_gradients"].iter().map(|s| s.to_string()).collect();
         assert_eq!(closest("stgae", &known), Some("stage"));
         assert_eq!(closest("overlap_com", &known), Some("overlap_comm"));
         assert_eq!(closest("contiguous_gradient", &known), Some("contiguous_gradients"));

@@ -66,7 +66,11 @@ static EMBEDDED: LazyLock<Vec<EmbeddedSchema>> = LazyLock::new(|| {
             text,
         })
         .collect();
-    schemas.sort_by(|a, b| (&a.id.kind, &a.id.flavor).cmp(&(&b.id.kind, &b.id.flavor)).then_with(|| compare_versions(&a.id.version, &b.id.version)));
+    schemas.sort_by(|a, b| {
+        (&a.id.kind, &a.id.flavor)
+            .cmp(&(&b.id.kind, &b.id.flavor))
+            .then_with(|| compare_versions(&a.id.version, &b.id.version))
+    });
     schemas
 });
 
@@ -82,7 +86,7 @@ pub fn find(id: &SchemaId) -> Option<&'static EmbeddedSchema> {
 
 /// The newest version for a kind and flavor.
 pub fn newest(kind: &str, flavor: &str) -> Option<&'static EmbeddedSchema> {
-    embedded().iter().filter(|schema| schema.id.kind == kind && schema.id.flavor == flavor).next_back()
+    embedded().iter().rfind(|schema| schema.id.kind == kind && schema.id.flavor == flavor)
 }
 
 /// All versions for a kind and flavor, oldest first.
@@ -145,7 +149,8 @@ impl Validators {
 }
 
 fn compile_embedded(schema: &EmbeddedSchema) -> Result<Compiled, String> {
-    let json: serde_json::Value = serde_json::from_str(schema.text).map_err(|error| format!("embedded schema {} is not valid JSON: {error}", schema.id))?;
+    let json: serde_json::Value = serde_json::from_str(schema.text)
+        .map_err(|error| format!("embedded schema {} is not valid JSON: {error}", schema.id))?;
     let validator = jsonschema::options()
         .with_draft(jsonschema::Draft::Draft202012)
         .should_validate_formats(true)
@@ -181,7 +186,8 @@ mod tests {
         for schema in embedded() {
             let compiled = validators.get(schema);
             assert!(compiled.is_ok(), "{}: {:?}", schema.id, compiled.err());
-            let declared = serde_json::from_str::<serde_json::Value>(schema.text).unwrap()["$id"].as_str().map(str::to_string);
+            let declared =
+                serde_json::from_str::<serde_json::Value>(schema.text).unwrap()["$id"].as_str().map(str::to_string);
             assert_eq!(declared, Some(schema.id.uri()), "{} declares another $id", schema.id);
         }
     }

@@ -21,7 +21,15 @@ const IN_PLACE_ONE: &[&str] = &["not", "if", "then", "else"];
 /// Keywords whose value is a list of subschemas applied to the same instance.
 const IN_PLACE_LIST: &[&str] = &["allOf", "anyOf", "oneOf"];
 /// Keywords whose value is a subschema applied to a part of the instance.
-const CHILD_ONE: &[&str] = &["additionalProperties", "additionalItems", "contains", "propertyNames", "unevaluatedItems", "unevaluatedProperties", "contentSchema"];
+const CHILD_ONE: &[&str] = &[
+    "additionalProperties",
+    "additionalItems",
+    "contains",
+    "propertyNames",
+    "unevaluatedItems",
+    "unevaluatedProperties",
+    "contentSchema",
+];
 /// Keywords whose value maps names to subschemas applied to parts of the instance (or, for
 /// `$defs`, not applied at all until referenced).
 const CHILD_MAP: &[&str] = &["properties", "patternProperties", "$defs", "definitions", "dependentSchemas"];
@@ -73,7 +81,13 @@ pub fn check(root: &Loaded, base_uri: &str, offline: &Offline, draft: Draft) -> 
 
     while let Some(doc_uri) = queue.pop() {
         let doc = &docs[&doc_uri];
-        let mut walker = Walker { doc_uri: &doc_uri, draft, resources: &mut resources, anchors: &mut anchors, references: &mut references };
+        let mut walker = Walker {
+            doc_uri: &doc_uri,
+            draft,
+            resources: &mut resources,
+            anchors: &mut anchors,
+            references: &mut references,
+        };
         walker.walk(&doc.root, &doc_uri, &mut String::new(), 0);
 
         // Load every document the references of this one lead to.
@@ -95,7 +109,7 @@ pub fn check(root: &Loaded, base_uri: &str, offline: &Offline, draft: Draft) -> 
                     let source = docs[&doc_uri].source.clone();
                     return Err(SchemaProblem {
                         message: format!("unresolvable reference \"{target}\": {message}"),
-                        location: Some(source.locate(value_span, "")),
+                        location: Some(Box::new(source.locate(value_span, ""))),
                         source: Some(source),
                         help: Some("mlconform never fetches schemas: map the URI prefix to a local folder with --map-uri PREFIX=DIR".to_string()),
                     });
@@ -136,7 +150,10 @@ impl Walker<'_> {
         if let Some(id) = node.get(id_key).and_then(Node::as_str) {
             if !(legacy && has_ref) {
                 if let Some(anchor) = id.strip_prefix('#') {
-                    self.anchors.insert(format!("{}#{anchor}", strip_fragment(&base)), (self.doc_uri.to_string(), pointer.clone()));
+                    self.anchors.insert(
+                        format!("{}#{anchor}", strip_fragment(&base)),
+                        (self.doc_uri.to_string(), pointer.clone()),
+                    );
                 } else if let Ok(joined) = join(&base, id) {
                     base = strip_fragment(&joined);
                     self.resources.insert(base.clone(), (self.doc_uri.to_string(), pointer.clone()));
@@ -144,7 +161,8 @@ impl Walker<'_> {
             }
         }
         if let Some(anchor) = node.get("$anchor").and_then(Node::as_str) {
-            self.anchors.insert(format!("{}#{anchor}", strip_fragment(&base)), (self.doc_uri.to_string(), pointer.clone()));
+            self.anchors
+                .insert(format!("{}#{anchor}", strip_fragment(&base)), (self.doc_uri.to_string(), pointer.clone()));
         }
         if let Some(entry) = node.entry("$ref") {
             if let Some(written) = entry.value.as_str() {
@@ -198,6 +216,10 @@ impl Walker<'_> {
     }
 }
 
+/// Edges from a schema location (document URI, pointer) to the locations applied to the same
+/// instance, each with the index of the `$ref` it goes through, if any.
+type Edges = HashMap<(String, String), Vec<((String, String), Option<usize>)>>;
+
 /// Finds a cycle of `$ref`s and in-place applicators, which never consumes the instance.
 fn find_cycle(
     docs: &HashMap<String, Doc>,
@@ -209,7 +231,7 @@ fn find_cycle(
     let legacy = matches!(draft, Draft::Draft4 | Draft::Draft6 | Draft::Draft7);
 
     // Edges between schema locations that apply to the same instance location.
-    let mut edges: HashMap<(String, String), Vec<((String, String), Option<usize>)>> = HashMap::new();
+    let mut edges: Edges = HashMap::new();
     for (index, reference) in references.iter().enumerate() {
         if let Some(target) = resolve_target(&reference.target, docs, resources, anchors) {
             edges.entry(reference.from.clone()).or_default().push((target, Some(index)));
@@ -244,8 +266,12 @@ fn find_cycle(
                     1 => {
                         // The cycle runs from `target` on the stack to `node`, then back.
                         let position = stack.iter().position(|(location, _, _)| location == target).unwrap_or(0);
-                        let cycle_refs = stack[position + 1..].iter().filter_map(|(_, _, via)| *via).chain(via.iter().copied());
-                        if let Some(first) = cycle_refs.min_by_key(|index| (references[*index].from.clone(), references[*index].object_span.start)).or(*via) {
+                        let cycle_refs =
+                            stack[position + 1..].iter().filter_map(|(_, _, via)| *via).chain(via.iter().copied());
+                        if let Some(first) = cycle_refs
+                            .min_by_key(|index| (references[*index].from.clone(), references[*index].object_span.start))
+                            .or(*via)
+                        {
                             let reference = &references[first];
                             let source = docs[&reference.from.0].source.clone();
                             return Err(SchemaProblem {
@@ -253,7 +279,7 @@ fn find_cycle(
                                     "\"$ref\": \"{}\" loops back to itself without moving down the instance, so validation would never end",
                                     reference.written
                                 ),
-                                location: Some(source.locate(reference.object_span, &reference.from.1)),
+                                location: Some(Box::new(source.locate(reference.object_span, &reference.from.1))),
                                 source: Some(source),
                                 help: Some("make every path back to this definition go through a keyword that moves into the instance, such as properties or items".to_string()),
                             });
@@ -271,14 +297,7 @@ fn find_cycle(
     Ok(())
 }
 
-fn add_in_place_edges(
-    node: &Node,
-    uri: &str,
-    pointer: &mut String,
-    legacy: bool,
-    edges: &mut HashMap<(String, String), Vec<((String, String), Option<usize>)>>,
-    depth: usize,
-) {
+fn add_in_place_edges(node: &Node, uri: &str, pointer: &mut String, legacy: bool, edges: &mut Edges, depth: usize) {
     let Value::Mapping(entries) = &node.value else {
         return;
     };
@@ -364,7 +383,11 @@ fn resolve_target(
     if let Some((doc_uri, base_pointer)) = resources.get(&doc) {
         return Some((doc_uri.clone(), format!("{base_pointer}{fragment}")));
     }
-    docs.contains_key(&doc).then(|| (doc, fragment))
+    if docs.contains_key(&doc) {
+        Some((doc, fragment))
+    } else {
+        None
+    }
 }
 
 fn percent_decode_pointer(fragment: &str) -> String {
@@ -406,6 +429,7 @@ fn is_meta_schema(uri: &str) -> bool {
     ]
     .into_iter()
     .collect();
-    known.contains(uri.trim_end_matches('#')) || uri.starts_with("https://json-schema.org/draft/2019-09/meta/") || uri.starts_with("https://json-schema.org/draft/2020-12/meta/")
+    known.contains(uri.trim_end_matches('#'))
+        || uri.starts_with("https://json-schema.org/draft/2019-09/meta/")
+        || uri.starts_with("https://json-schema.org/draft/2020-12/meta/")
 }
-

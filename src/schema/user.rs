@@ -52,8 +52,12 @@ impl Offline {
     }
 
     pub fn new(maps: &[UriMap], roots: &[PathBuf], limits: Limits) -> Offline {
-        let maps = maps.iter().map(|map| (map.prefix.clone(), fs::canonicalize(&map.dir).unwrap_or_else(|_| map.dir.clone()))).collect::<Vec<_>>();
-        let mut all_roots: Vec<PathBuf> = roots.iter().map(|root| fs::canonicalize(root).unwrap_or_else(|_| root.clone())).collect();
+        let maps = maps
+            .iter()
+            .map(|map| (map.prefix.clone(), fs::canonicalize(&map.dir).unwrap_or_else(|_| map.dir.clone())))
+            .collect::<Vec<_>>();
+        let mut all_roots: Vec<PathBuf> =
+            roots.iter().map(|root| fs::canonicalize(root).unwrap_or_else(|_| root.clone())).collect();
         all_roots.extend(maps.iter().map(|(_, dir)| dir.clone()));
         Offline { maps, roots: all_roots, limits }
     }
@@ -76,11 +80,15 @@ impl Offline {
     }
 
     fn inside_roots(&self, path: &Path, uri: &str) -> Result<PathBuf, String> {
-        let canonical = fs::canonicalize(path).map_err(|error| format!("\"{uri}\" maps to {}, which cannot be read: {error}", path.display()))?;
+        let canonical = fs::canonicalize(path)
+            .map_err(|error| format!("\"{uri}\" maps to {}, which cannot be read: {error}", path.display()))?;
         if self.roots.iter().any(|root| canonical.starts_with(root)) {
             Ok(canonical)
         } else {
-            Err(format!("\"{uri}\" resolves to {}, outside the schema folders; map its folder with --map-uri to allow it", canonical.display()))
+            Err(format!(
+                "\"{uri}\" resolves to {}, outside the schema folders; map its folder with --map-uri to allow it",
+                canonical.display()
+            ))
         }
     }
 
@@ -122,9 +130,18 @@ fn parse_schema_text(display: String, text: String, path: &Path, limits: &Limits
     let is_yaml = path.extension().is_some_and(|ext| ext == "yaml" || ext == "yml");
     let parsed = if is_yaml { source::yaml::parse(&text, limits) } else { source::json::parse(&text, limits) };
     let source = SourceText::new(display.clone(), text);
-    if let Some(issue) = parsed.issues.iter().find(|issue| parsed.is_broken() || matches!(issue.kind, source::IssueKind::DuplicateKey { .. })) {
+    if let Some(issue) = parsed
+        .issues
+        .iter()
+        .find(|issue| parsed.is_broken() || matches!(issue.kind, source::IssueKind::DuplicateKey { .. }))
+    {
         let position = source.lines.position(&source.text, issue.span.start);
-        return Err(format!("{display}:{}:{}: the schema cannot be read: {}", position.line, position.column, crate::check::describe_issue(&issue.kind).2));
+        return Err(format!(
+            "{display}:{}:{}: the schema cannot be read: {}",
+            position.line,
+            position.column,
+            crate::check::describe_issue(&issue.kind).2
+        ));
     }
     let Some(root) = parsed.documents.into_iter().next().and_then(|document| document.root) else {
         return Err(format!("{display}: the schema file is empty"));
@@ -137,7 +154,7 @@ fn parse_schema_text(display: String, text: String, path: &Path, limits: &Limits
 #[derive(Debug, Clone)]
 pub struct SchemaProblem {
     pub message: String,
-    pub location: Option<Location>,
+    pub location: Option<Box<Location>>,
     pub source: Option<Arc<SourceText>>,
     pub help: Option<String>,
 }
@@ -162,29 +179,52 @@ pub fn load_user_schema(path: &Path, options: &UserSchemaOptions) -> Result<User
     let display = path.display().to_string();
     let problem = |message: String| SchemaProblem { message, location: None, source: None, help: None };
 
-    let canonical = fs::canonicalize(path).map_err(|error| problem(format!("cannot read schema {display}: {error}")))?;
+    let canonical =
+        fs::canonicalize(path).map_err(|error| problem(format!("cannot read schema {display}: {error}")))?;
     let folder = canonical.parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("/"));
     let offline = Offline::new(&options.maps, &[folder], options.limits);
     let bytes = fs::read(&canonical).map_err(|error| problem(format!("cannot read schema {display}: {error}")))?;
     let text = String::from_utf8(bytes).map_err(|_| problem(format!("schema {display} is not valid UTF-8")))?;
     let loaded = parse_schema_text(display.clone(), text, &canonical, &options.limits).map_err(problem)?;
 
-    let base = url::Url::from_file_path(&canonical).map_err(|()| problem(format!("cannot turn {display} into a file URI")))?;
+    let base =
+        url::Url::from_file_path(&canonical).map_err(|()| problem(format!("cannot turn {display} into a file URI")))?;
     compile(loaded, base.as_str(), &offline, options.default_draft, display)
 }
 
 /// Compiles an in-memory schema, as the JSON-Schema-Test-Suite harness does.
-pub fn compile_value(schema: &Json, base_uri: &str, options: &UserSchemaOptions, roots: &[PathBuf]) -> Result<UserSchema, SchemaProblem> {
-    let text = serde_json::to_string_pretty(schema).map_err(|error| SchemaProblem { message: error.to_string(), location: None, source: None, help: None })?;
+pub fn compile_value(
+    schema: &Json,
+    base_uri: &str,
+    options: &UserSchemaOptions,
+    roots: &[PathBuf],
+) -> Result<UserSchema, SchemaProblem> {
+    let text = serde_json::to_string_pretty(schema).map_err(|error| SchemaProblem {
+        message: error.to_string(),
+        location: None,
+        source: None,
+        help: None,
+    })?;
     let parsed = source::json::parse(&text, &options.limits);
-    let root = parsed.documents.into_iter().next().and_then(|document| document.root).unwrap_or_else(|| Node::new(source::Value::Null, Span::default()));
+    let root = parsed
+        .documents
+        .into_iter()
+        .next()
+        .and_then(|document| document.root)
+        .unwrap_or_else(|| Node::new(source::Value::Null, Span::default()));
     let source = SourceText::new("<schema>".to_string(), text);
     let loaded = Loaded { source, json: schema.clone(), root };
     let offline = Offline::new(&options.maps, roots, options.limits);
     compile(loaded, base_uri, &offline, options.default_draft, "<schema>".to_string())
 }
 
-fn compile(loaded: Loaded, base_uri: &str, offline: &Offline, default_draft: Draft, display: String) -> Result<UserSchema, SchemaProblem> {
+fn compile(
+    loaded: Loaded,
+    base_uri: &str,
+    offline: &Offline,
+    default_draft: Draft,
+    display: String,
+) -> Result<UserSchema, SchemaProblem> {
     let draft = refs::draft_of(&loaded.json).unwrap_or(default_draft);
     refs::check(&loaded, base_uri, offline, draft)?;
 
@@ -196,7 +236,7 @@ fn compile(loaded: Loaded, base_uri: &str, offline: &Offline, default_draft: Dra
         .build(&loaded.json)
         .map_err(|error| SchemaProblem {
             message: format!("the schema does not compile: {error}"),
-            location: Some(loaded.source.locate(loaded.root.span.shifted(0), "")),
+            location: Some(Box::new(loaded.source.locate(loaded.root.span, ""))),
             source: Some(loaded.source.clone()),
             help: None,
         })?;

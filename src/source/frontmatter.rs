@@ -63,7 +63,8 @@ pub fn parse(text: &str, limits: &Limits) -> (Metadata, Option<FrontMatter>) {
     let yaml_text = &text[front.yaml.start..front.yaml.end];
 
     if front.close.is_none() {
-        let issue = Issue { kind: IssueKind::UnclosedFrontMatter, span: front.open, pointer: String::new(), document: Some(0) };
+        let issue =
+            Issue { kind: IssueKind::UnclosedFrontMatter, span: front.open, pointer: String::new(), document: Some(0) };
         return (Metadata::Parsed(Parsed { documents: Vec::new(), issues: vec![issue] }), Some(front));
     }
     if is_template(yaml_text) {

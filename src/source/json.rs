@@ -66,7 +66,12 @@ impl<'a> Parser<'a> {
     }
 
     fn syntax(&mut self, at: usize, message: String) {
-        self.issues.push(Issue { kind: IssueKind::Syntax { message }, span: Span::at(at), pointer: String::new(), document: Some(0) });
+        self.issues.push(Issue {
+            kind: IssueKind::Syntax { message },
+            span: Span::at(at),
+            pointer: String::new(),
+            document: Some(0),
+        });
     }
 
     /// Parses a whole value, arrays and objects included, with an explicit stack.
@@ -104,7 +109,12 @@ impl<'a> Parser<'a> {
                     } else {
                         let key = self.parse_key()?;
                         pointer_keys.push(key.0.clone());
-                        stack.push(Frame::Object { start, entries: Vec::new(), first_seen: HashMap::new(), key: Some(key) });
+                        stack.push(Frame::Object {
+                            start,
+                            entries: Vec::new(),
+                            first_seen: HashMap::new(),
+                            key: Some(key),
+                        });
                         continue;
                     }
                 }
@@ -197,7 +207,12 @@ impl<'a> Parser<'a> {
     fn parse_scalar(&mut self) -> Result<Node, SyntaxError> {
         let start = self.pos;
         let value = match self.peek() {
-            None => return Err(SyntaxError { at: start, message: "unexpected end of input, expected a JSON value".to_string() }),
+            None => {
+                return Err(SyntaxError {
+                    at: start,
+                    message: "unexpected end of input, expected a JSON value".to_string(),
+                })
+            }
             Some(b'"') => Value::String(self.parse_string()?),
             Some(b't') => self.parse_literal("true", Value::Bool(true))?,
             Some(b'f') => self.parse_literal("false", Value::Bool(false))?,
@@ -218,7 +233,9 @@ impl<'a> Parser<'a> {
     }
 
     fn parse_literal(&mut self, word: &str, value: Value) -> Result<Value, SyntaxError> {
-        if self.bytes[self.pos..].starts_with(word.as_bytes()) && !self.bytes.get(self.pos + word.len()).is_some_and(|b| b.is_ascii_alphanumeric()) {
+        if self.bytes[self.pos..].starts_with(word.as_bytes())
+            && !self.bytes.get(self.pos + word.len()).is_some_and(|b| b.is_ascii_alphanumeric())
+        {
             self.pos += word.len();
             Ok(value)
         } else {
@@ -231,14 +248,21 @@ impl<'a> Parser<'a> {
         if self.peek() == Some(b'-') {
             self.pos += 1;
             if self.bytes[self.pos..].starts_with(b"Infinity") {
-                return Err(SyntaxError { at: start, message: "`-Infinity` is not a JSON value: JSON numbers are finite (RFC 8259, section 6)".to_string() });
+                return Err(SyntaxError {
+                    at: start,
+                    message: "`-Infinity` is not a JSON value: JSON numbers are finite (RFC 8259, section 6)"
+                        .to_string(),
+                });
             }
         }
         match self.peek() {
             Some(b'0') => {
                 self.pos += 1;
                 if self.peek().is_some_and(|b| b.is_ascii_digit()) {
-                    return Err(SyntaxError { at: start, message: "a JSON number cannot have leading zeros".to_string() });
+                    return Err(SyntaxError {
+                        at: start,
+                        message: "a JSON number cannot have leading zeros".to_string(),
+                    });
                 }
             }
             Some(b'1'..=b'9') => self.skip_digits(),
@@ -247,7 +271,10 @@ impl<'a> Parser<'a> {
         if self.peek() == Some(b'.') {
             self.pos += 1;
             if !self.peek().is_some_and(|b| b.is_ascii_digit()) {
-                return Err(SyntaxError { at: self.pos, message: "expected a digit after the decimal point".to_string() });
+                return Err(SyntaxError {
+                    at: self.pos,
+                    message: "expected a digit after the decimal point".to_string(),
+                });
             }
             self.skip_digits();
         }
@@ -285,7 +312,12 @@ impl<'a> Parser<'a> {
             }
             out.push_str(&self.text[run_start..self.pos]);
             match self.peek() {
-                None => return Err(SyntaxError { at: open, message: "string is not closed before the end of the file".to_string() }),
+                None => {
+                    return Err(SyntaxError {
+                        at: open,
+                        message: "string is not closed before the end of the file".to_string(),
+                    })
+                }
                 Some(b'"') => {
                     self.pos += 1;
                     return Ok(out);
@@ -345,7 +377,10 @@ impl<'a> Parser<'a> {
     fn parse_hex4(&mut self, escape_at: usize) -> Result<u32, SyntaxError> {
         let digits = self.bytes.get(self.pos..self.pos + 4).filter(|d| d.iter().all(u8::is_ascii_hexdigit));
         let Some(digits) = digits else {
-            return Err(SyntaxError { at: escape_at, message: "`\\u` must be followed by four hexadecimal digits".to_string() });
+            return Err(SyntaxError {
+                at: escape_at,
+                message: "`\\u` must be followed by four hexadecimal digits".to_string(),
+            });
         };
         self.pos += 4;
         Ok(u32::from_str_radix(std::str::from_utf8(digits).unwrap_or("0"), 16).unwrap_or(0xFFFD))

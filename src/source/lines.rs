@@ -47,10 +47,7 @@ impl LineIndex {
         };
         let start = self.starts[line];
         let column = text[start..offset].chars().count() + 1;
-        Position {
-            line: line + 1,
-            column,
-        }
+        Position { line: line + 1, column }
     }
 
     /// The byte offset where `line` (1-based) starts.
@@ -85,11 +82,7 @@ const CHECKPOINT_EVERY: usize = 64;
 
 impl<'a> CharOffsets<'a> {
     pub fn new(text: &'a str) -> CharOffsets<'a> {
-        let checkpoints = text
-            .char_indices()
-            .step_by(CHECKPOINT_EVERY)
-            .map(|(byte, _)| byte)
-            .collect();
+        let checkpoints = text.char_indices().step_by(CHECKPOINT_EVERY).map(|(byte, _)| byte).collect();
         CharOffsets { text, checkpoints }
     }
 
@@ -114,18 +107,9 @@ mod tests {
     fn crlf_lf_and_lone_cr_are_one_break_each() {
         let text = "a\r\nb\nc\rd";
         let index = LineIndex::new(text);
-        assert_eq!(
-            index.position(text, text.find('b').unwrap()),
-            Position { line: 2, column: 1 }
-        );
-        assert_eq!(
-            index.position(text, text.find('c').unwrap()),
-            Position { line: 3, column: 1 }
-        );
-        assert_eq!(
-            index.position(text, text.find('d').unwrap()),
-            Position { line: 4, column: 1 }
-        );
+        assert_eq!(index.position(text, text.find('b').unwrap()), Position { line: 2, column: 1 });
+        assert_eq!(index.position(text, text.find('c').unwrap()), Position { line: 3, column: 1 });
+        assert_eq!(index.position(text, text.find('d').unwrap()), Position { line: 4, column: 1 });
     }
 
     #[test]

@@ -28,17 +28,11 @@ impl Span {
 
     /// An empty span at `offset`.
     pub fn at(offset: usize) -> Span {
-        Span {
-            start: offset,
-            end: offset,
-        }
+        Span { start: offset, end: offset }
     }
 
     pub fn shifted(self, by: usize) -> Span {
-        Span {
-            start: self.start + by,
-            end: self.end + by,
-        }
+        Span { start: self.start + by, end: self.end + by }
     }
 }
 
@@ -197,12 +191,7 @@ pub enum IssueKind {
     /// A plain YAML scalar that a YAML 1.1 reader (PyYAML, older Kubernetes tooling) reads
     /// differently from a YAML 1.2 reader. Both readings are given as short descriptions,
     /// such as `the string "no"` and `the boolean false`.
-    YamlVersionDifference {
-        text: String,
-        read_as: String,
-        other_reading: String,
-        other_version: &'static str,
-    },
+    YamlVersionDifference { text: String, read_as: String, other_reading: String, other_version: &'static str },
     /// A mapping holds more than one `<<` merge key.
     DuplicateMergeKey { first: Span },
     /// A `<<` merge key whose value is not a mapping or a sequence of mappings.
@@ -233,10 +222,7 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Limits {
-        Limits {
-            max_depth: DEFAULT_MAX_DEPTH,
-            max_alias_expansions: 100_000,
-        }
+        Limits { max_depth: DEFAULT_MAX_DEPTH, max_alias_expansions: 100_000 }
     }
 }
 

@@ -24,11 +24,7 @@ pub fn tokens(pointer: &str) -> Vec<String> {
     if pointer.is_empty() {
         return Vec::new();
     }
-    pointer
-        .trim_start_matches('/')
-        .split('/')
-        .map(|token| token.replace("~1", "/").replace("~0", "~"))
-        .collect()
+    pointer.trim_start_matches('/').split('/').map(|token| token.replace("~1", "/").replace("~0", "~")).collect()
 }
 
 /// Where a pointer leads in a tree.
@@ -42,31 +38,19 @@ pub struct Target<'a> {
 /// Finds the node a pointer names. When the pointer goes further than the tree, returns the
 /// deepest node reached and `false`.
 pub fn resolve<'a>(root: &'a Node, pointer: &str) -> (Target<'a>, bool) {
-    let mut target = Target {
-        node: root,
-        key_span: None,
-    };
+    let mut target = Target { node: root, key_span: None };
     for token in tokens(pointer) {
-        let next =
-            match &target.node.value {
-                Value::Mapping(entries) => entries
-                    .iter()
-                    .rev()
-                    .find(|entry| entry.key == token)
-                    .map(|entry| Target {
-                        node: &entry.value,
-                        key_span: Some(entry.key_span),
-                    }),
-                Value::Sequence(items) => token
-                    .parse::<usize>()
-                    .ok()
-                    .and_then(|i| items.get(i))
-                    .map(|node| Target {
-                        node,
-                        key_span: None,
-                    }),
-                _ => None,
-            };
+        let next = match &target.node.value {
+            Value::Mapping(entries) => entries
+                .iter()
+                .rev()
+                .find(|entry| entry.key == token)
+                .map(|entry| Target { node: &entry.value, key_span: Some(entry.key_span) }),
+            Value::Sequence(items) => {
+                token.parse::<usize>().ok().and_then(|i| items.get(i)).map(|node| Target { node, key_span: None })
+            }
+            _ => None,
+        };
         match next {
             Some(next) => target = next,
             None => return (target, false),

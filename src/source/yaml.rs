@@ -152,10 +152,7 @@ impl<'a> Loader<'a> {
     fn new(text: &'a str, limits: Limits) -> Loader<'a> {
         Loader {
             text,
-            offsets: Offsets {
-                ascii: text.is_ascii(),
-                chars: CharOffsets::new(text),
-            },
+            offsets: Offsets { ascii: text.is_ascii(), chars: CharOffsets::new(text) },
             limits,
             parsed: Parsed::default(),
             document: None,
@@ -186,13 +183,7 @@ impl<'a> Loader<'a> {
             Event::Alias(id) => self.on_alias(id, span)?,
             Event::SequenceStart(anchor, tag) => {
                 let start = self.content_span(span, anchor != 0 || tag.is_some()).start;
-                self.start_collection(
-                    Collection::Sequence(Vec::new()),
-                    start,
-                    anchor,
-                    tag.as_deref(),
-                    "seq",
-                )?;
+                self.start_collection(Collection::Sequence(Vec::new()), start, anchor, tag.as_deref(), "seq")?;
             }
             Event::MappingStart(anchor, tag) => {
                 let start = self.content_span(span, anchor != 0 || tag.is_some()).start;
@@ -207,10 +198,7 @@ impl<'a> Loader<'a> {
     // ----- documents -----
 
     fn start_document(&mut self, span: Span) {
-        let region = self
-            .text
-            .get(self.directives_from..span.start)
-            .unwrap_or_default();
+        let region = self.text.get(self.directives_from..span.start).unwrap_or_default();
         self.document = Some(OpenDocument {
             index: self.parsed.documents.len(),
             start: span,
@@ -222,9 +210,7 @@ impl<'a> Loader<'a> {
 
     fn end_document(&mut self, span: Span) {
         if let Some(document) = self.document.take() {
-            let end = document.root.as_ref().map_or(document.start.end, |root| {
-                root.span.end.max(document.start.end)
-            });
+            let end = document.root.as_ref().map_or(document.start.end, |root| root.span.end.max(document.start.end));
             self.parsed.documents.push(Document {
                 index: document.index,
                 root: document.root,
@@ -235,15 +221,11 @@ impl<'a> Loader<'a> {
     }
 
     fn version(&self) -> Version {
-        self.document
-            .as_ref()
-            .map_or(Version::V1_2, |document| document.version)
+        self.document.as_ref().map_or(Version::V1_2, |document| document.version)
     }
 
     fn document_index(&self) -> usize {
-        self.document
-            .as_ref()
-            .map_or(self.parsed.documents.len(), |document| document.index)
+        self.document.as_ref().map_or(self.parsed.documents.len(), |document| document.index)
     }
 
     // ----- issues -----
@@ -279,12 +261,7 @@ impl<'a> Loader<'a> {
 
     fn issue(&mut self, kind: IssueKind, span: Span, pointer: String) {
         let document = Some(self.document_index());
-        self.parsed.issues.push(Issue {
-            kind,
-            span,
-            pointer,
-            document,
-        });
+        self.parsed.issues.push(Issue { kind, span, pointer, document });
     }
 
     fn on_scan_error(&mut self, error: &ScanError) {
@@ -294,11 +271,7 @@ impl<'a> Loader<'a> {
             return;
         }
         let message = error.info().to_string();
-        self.issue(
-            IssueKind::Syntax { message },
-            Span::at(offset),
-            self.pointer(),
-        );
+        self.issue(IssueKind::Syntax { message }, Span::at(offset), self.pointer());
     }
 
     /// Handles saphyr's own limit on flow nesting. Its scanner reads ahead through the whole
@@ -317,9 +290,8 @@ impl<'a> Loader<'a> {
             None => {
                 // NOTE: with a `max_depth` above saphyr's flow limit, flow collections nested
                 // between the two limits cannot be loaded and are reported as a syntax error.
-                let message = format!(
-                    "flow collections nested more than {SAPHYR_FLOW_LIMIT} levels deep are not supported"
-                );
+                let message =
+                    format!("flow collections nested more than {SAPHYR_FLOW_LIMIT} levels deep are not supported");
                 self.issue(IssueKind::Syntax { message }, Span::at(offset), pointer);
             }
         }
@@ -329,13 +301,7 @@ impl<'a> Loader<'a> {
     fn expecting_key(&self) -> bool {
         matches!(
             self.stack.last(),
-            Some(Frame {
-                collection: Collection::Mapping(MappingState {
-                    next: Slot::Key,
-                    ..
-                }),
-                ..
-            })
+            Some(Frame { collection: Collection::Mapping(MappingState { next: Slot::Key, .. }), .. })
         )
     }
 
@@ -361,10 +327,7 @@ impl<'a> Loader<'a> {
                 }
                 Some(b'!' | b'&') => {
                     while at < bytes.len()
-                        && !matches!(
-                            bytes[at],
-                            b' ' | b'\t' | b'\r' | b'\n' | b',' | b'[' | b']' | b'{' | b'}'
-                        )
+                        && !matches!(bytes[at], b' ' | b'\t' | b'\r' | b'\n' | b',' | b'[' | b']' | b'{' | b'}')
                     {
                         at += 1;
                     }
@@ -407,17 +370,11 @@ impl<'a> Loader<'a> {
             Some(tag) => self.tagged_scalar(text, tag, &mut issues),
         };
         if let (Value::NonFinite(_), false) = (&value, is_key) {
-            issues.push(IssueKind::NonFinite {
-                text: text.to_string(),
-            });
+            issues.push(IssueKind::NonFinite { text: text.to_string() });
         }
 
         if !issues.is_empty() {
-            let pointer = if is_key {
-                self.pointer_with(&key_text(&value))
-            } else {
-                self.pointer()
-            };
+            let pointer = if is_key { self.pointer_with(&key_text(&value)) } else { self.pointer() };
             for kind in issues {
                 self.issue(kind, span, pointer.clone());
             }
@@ -432,15 +389,7 @@ impl<'a> Loader<'a> {
         }
 
         let merge_key = is_key && plain && tag.is_none() && text == "<<";
-        self.complete(
-            Node::new(value, span),
-            Completed {
-                size: 1,
-                height: 0,
-                anchor,
-                merge_key,
-            },
-        )
+        self.complete(Node::new(value, span), Completed { size: 1, height: 0, anchor, merge_key })
     }
 
     fn tagged_scalar(&mut self, text: &str, tag: &Tag, issues: &mut Vec<IssueKind>) -> Value {
@@ -459,10 +408,7 @@ impl<'a> Loader<'a> {
         let fits = match core {
             "str" => return Value::String(text.to_string()),
             "int" => matches!(reading, Resolved::Int(_)),
-            "float" => matches!(
-                reading,
-                Resolved::Int(_) | Resolved::Float(_) | Resolved::NonFinite(_)
-            ),
+            "float" => matches!(reading, Resolved::Int(_) | Resolved::Float(_) | Resolved::NonFinite(_)),
             "bool" => matches!(reading, Resolved::Bool(_)),
             "null" => matches!(reading, Resolved::Null),
             _ => false,
@@ -508,14 +454,7 @@ impl<'a> Loader<'a> {
             return self.complex_key(span, size);
         }
         let node = Node::new(anchored.node.value.clone(), span);
-        self.complete(
-            node,
-            Completed {
-                size,
-                height,
-                ..Completed::default()
-            },
-        )
+        self.complete(node, Completed { size, height, ..Completed::default() })
     }
 
     fn start_collection(
@@ -528,32 +467,17 @@ impl<'a> Loader<'a> {
     ) -> ControlFlow<()> {
         if self.stack.len() >= self.limits.max_depth {
             let limit = self.limits.max_depth;
-            self.issue(
-                IssueKind::TooDeep { limit },
-                Span::at(start),
-                self.pointer(),
-            );
+            self.issue(IssueKind::TooDeep { limit }, Span::at(start), self.pointer());
             return ControlFlow::Break(());
         }
         if let Some(tag) = tag {
             let full = format!("{}{}", tag.handle, tag.suffix);
             if full.strip_prefix(CORE_TAG_PREFIX) != Some(expected_tag) {
                 let tag = tag_name(tag);
-                self.issue(
-                    IssueKind::UnsupportedTag { tag },
-                    Span::at(start),
-                    self.pointer(),
-                );
+                self.issue(IssueKind::UnsupportedTag { tag }, Span::at(start), self.pointer());
             }
         }
-        self.stack.push(Frame {
-            collection,
-            start,
-            last_end: start,
-            anchor,
-            size: 1,
-            height: 1,
-        });
+        self.stack.push(Frame { collection, start, last_end: start, anchor, size: 1, height: 1 });
         ControlFlow::Continue(())
     }
 
@@ -562,11 +486,7 @@ impl<'a> Loader<'a> {
             return ControlFlow::Continue(());
         };
         // A flow collection ends at its `]` or `}`; a block one at its last child.
-        let end = if span.end > span.start {
-            span.end
-        } else {
-            frame.last_end
-        };
+        let end = if span.end > span.start { span.end } else { frame.last_end };
         let value = match frame.collection {
             Collection::Sequence(items) => Value::Sequence(items),
             Collection::Mapping(mapping) => Value::Mapping(finish_mapping(mapping)),
@@ -574,12 +494,7 @@ impl<'a> Loader<'a> {
         let node = Node::new(value, Span::new(frame.start, end));
         self.complete(
             node,
-            Completed {
-                size: frame.size,
-                height: frame.height,
-                anchor: frame.anchor,
-                merge_key: false,
-            },
+            Completed { size: frame.size, height: frame.height, anchor: frame.anchor, merge_key: false },
         )
     }
 
@@ -602,11 +517,7 @@ impl<'a> Loader<'a> {
         // NOTE: every anchored node is cloned when it completes, so anchors nested inside
         // anchored nodes cost time proportional to their depth times their size.
         if completed.anchor != 0 {
-            let anchored = Anchored {
-                node: node.clone(),
-                size: completed.size,
-                height: completed.height,
-            };
+            let anchored = Anchored { node: node.clone(), size: completed.size, height: completed.height };
             self.anchors.insert(completed.anchor, anchored);
         }
 
@@ -637,7 +548,9 @@ impl<'a> Loader<'a> {
                 match merge_sources(node.value) {
                     Ok(sources) => mapping.merge = Some(Merge { at, sources }),
                     Err(found) => {
-                        let message = format!("the value of a `<<` merge key must be a mapping or a sequence of mappings, not {found}");
+                        let message = format!(
+                            "the value of a `<<` merge key must be a mapping or a sequence of mappings, not {found}"
+                        );
                         let pointer = self.pointer_with("<<");
                         self.issue(IssueKind::InvalidMerge { message }, node.span, pointer);
                     }
@@ -646,29 +559,12 @@ impl<'a> Loader<'a> {
             Slot::Value { key, key_span } => {
                 let at = mapping.entries.len();
                 if let Some(first) = mapping.index.insert(key.clone(), at) {
-                    let first_span = mapping.entries[first]
-                        .take()
-                        .map_or(key_span, |entry| entry.key_span);
-                    mapping.entries.push(Some(Entry {
-                        key: key.clone(),
-                        key_span,
-                        value: node,
-                    }));
+                    let first_span = mapping.entries[first].take().map_or(key_span, |entry| entry.key_span);
+                    mapping.entries.push(Some(Entry { key: key.clone(), key_span, value: node }));
                     let pointer = self.pointer_with(&key);
-                    self.issue(
-                        IssueKind::DuplicateKey {
-                            key,
-                            first: first_span,
-                        },
-                        key_span,
-                        pointer,
-                    );
+                    self.issue(IssueKind::DuplicateKey { key, first: first_span }, key_span, pointer);
                 } else {
-                    mapping.entries.push(Some(Entry {
-                        key,
-                        key_span,
-                        value: node,
-                    }));
+                    mapping.entries.push(Some(Entry { key, key_span, value: node }));
                 }
             }
         }
@@ -679,23 +575,14 @@ impl<'a> Loader<'a> {
         if matches!(node.value, Value::Sequence(_) | Value::Mapping(_)) {
             return self.complex_key(node.span, completed.size);
         }
-        let Some(Frame {
-            collection: Collection::Mapping(mapping),
-            size,
-            last_end,
-            ..
-        }) = self.stack.last_mut()
-        else {
+        let Some(Frame { collection: Collection::Mapping(mapping), size, last_end, .. }) = self.stack.last_mut() else {
             return ControlFlow::Continue(());
         };
         *size += completed.size;
         *last_end = (*last_end).max(node.span.end);
 
         if !completed.merge_key {
-            mapping.next = Slot::Value {
-                key: key_text(&node.value),
-                key_span: node.span,
-            };
+            mapping.next = Slot::Value { key: key_text(&node.value), key_span: node.span };
             return ControlFlow::Continue(());
         }
         let first = mapping.merge_key.replace(node.span);
@@ -705,11 +592,7 @@ impl<'a> Loader<'a> {
             let pointer = self.pointer_with("<<");
             self.issue(IssueKind::DuplicateMergeKey { first }, node.span, pointer);
         }
-        if let Some(Frame {
-            collection: Collection::Mapping(mapping),
-            ..
-        }) = self.stack.last_mut()
-        {
+        if let Some(Frame { collection: Collection::Mapping(mapping), .. }) = self.stack.last_mut() {
             mapping.next = Slot::MergeValue;
         }
         ControlFlow::Continue(())
@@ -732,10 +615,7 @@ fn find_flow_opening(text: &str, from: usize, depth: usize, target: usize) -> Op
     let mut at = from;
     while at < bytes.len() {
         let byte = bytes[at];
-        let node_start = matches!(
-            previous,
-            b'[' | b'{' | b',' | b':' | b'?' | b' ' | b'\t' | b'\r' | b'\n'
-        );
+        let node_start = matches!(previous, b'[' | b'{' | b',' | b':' | b'?' | b' ' | b'\t' | b'\r' | b'\n');
         match byte {
             b'[' | b'{' => {
                 depth += 1;

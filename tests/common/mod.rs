@@ -30,13 +30,19 @@ pub struct Run {
 
 impl Run {
     pub fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout).unwrap_or_else(|error| panic!("stdout is not JSON ({error}):\n{}\nstderr:\n{}", self.stdout, self.stderr))
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|error| panic!("stdout is not JSON ({error}):\n{}\nstderr:\n{}", self.stdout, self.stderr))
     }
 }
 
 /// Runs `mlconform ARGS` in `dir`.
 pub fn run_in(dir: &Path, args: &[&str]) -> Run {
-    let output = Command::new(env!("CARGO_BIN_EXE_mlconform")).args(args).current_dir(dir).env("NO_COLOR", "1").output().expect("the binary runs");
+    let output = Command::new(env!("CARGO_BIN_EXE_mlconform"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("the binary runs");
     Run {
         code: output.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
@@ -76,7 +82,8 @@ pub fn diagnostics(report: &Value, path_suffix: Option<&str>) -> Vec<Diag> {
 
 /// Diagnostics of error severity only.
 pub fn errors(report: &Value) -> Vec<Diag> {
-    let only_errors: Vec<Value> = report["diagnostics"].as_array().unwrap().iter().filter(|d| d["severity"] == "error").cloned().collect();
+    let only_errors: Vec<Value> =
+        report["diagnostics"].as_array().unwrap().iter().filter(|d| d["severity"] == "error").cloned().collect();
     diagnostics(&serde_json::json!({ "diagnostics": only_errors }), None)
 }
 

@@ -38,9 +38,7 @@ fn kind_parse_rejects_unknown() {
     let error = "modelcard".parse::<Kind>().unwrap_err();
 
     assert_eq!(error.input, "modelcard");
-    assert!(error
-        .to_string()
-        .starts_with("unknown kind `modelcard`; expected one of: model-card"));
+    assert!(error.to_string().starts_with("unknown kind `modelcard`; expected one of: model-card"));
 }
 
 #[test]
@@ -70,18 +68,9 @@ fn detect_format_by_name() {
 
 #[test]
 fn tabular_formats_are_data() {
-    assert_eq!(
-        kind_and_flavor(&classify_named("iris.csv", &[])),
-        (Kind::Data, "csv")
-    );
-    assert_eq!(
-        kind_and_flavor(&classify_named("iris.tsv", &[])),
-        (Kind::Data, "tsv")
-    );
-    assert_eq!(
-        kind_and_flavor(&classify_named("rows.jsonl", &[])),
-        (Kind::Data, "jsonl")
-    );
+    assert_eq!(kind_and_flavor(&classify_named("iris.csv", &[])), (Kind::Data, "csv"));
+    assert_eq!(kind_and_flavor(&classify_named("iris.tsv", &[])), (Kind::Data, "tsv"));
+    assert_eq!(kind_and_flavor(&classify_named("rows.jsonl", &[])), (Kind::Data, "jsonl"));
 }
 
 // Model cards, shaped like the huggingface_hub fixtures and Model Card Toolkit files.
@@ -100,13 +89,8 @@ fn hf_model_card_by_keys() {
     let verdict = classify_named("cards/sample_simple.md", &[front_matter]);
 
     assert_eq!(kind_and_flavor(&verdict), (Kind::ModelCard, "hf"));
-    let Verdict::Artifact(classification) = verdict else {
-        unreachable!()
-    };
-    assert_eq!(
-        classification.reason,
-        "has front matter keys license, library_name, language, tags, metrics, datasets"
-    );
+    let Verdict::Artifact(classification) = verdict else { unreachable!() };
+    assert_eq!(classification.reason, "has front matter keys license, library_name, language, tags, metrics, datasets");
 }
 
 #[test]
@@ -125,14 +109,8 @@ fn readme_with_list_front_matter() {
 
 #[test]
 fn markdown_without_front_matter_skipped() {
-    assert_eq!(
-        skip_reason(&classify_named("README.md", &[])),
-        "Markdown without front matter"
-    );
-    assert_eq!(
-        skip_reason(&classify_named("notes.md", &[])),
-        "Markdown without front matter"
-    );
+    assert_eq!(skip_reason(&classify_named("README.md", &[])), "Markdown without front matter");
+    assert_eq!(skip_reason(&classify_named("notes.md", &[])), "Markdown without front matter");
 }
 
 #[test]
@@ -140,10 +118,7 @@ fn other_markdown_needs_card_keys() {
     let empty = classify_named("docs/guide.md", &[json!({"title": "Guide"})]);
     let list = classify_named("docs/guide.md", &[json!(["a"])]);
 
-    assert_eq!(
-        skip_reason(&empty),
-        "Markdown front matter has no model card or dataset card keys"
-    );
+    assert_eq!(skip_reason(&empty), "Markdown front matter has no model card or dataset card keys");
     assert_eq!(kind_and_flavor(&list), (Kind::ModelCard, "hf"));
 }
 
@@ -157,10 +132,7 @@ fn mct_model_card_by_keys() {
         "considerations": {}
     });
 
-    assert_eq!(
-        kind_and_flavor(&classify_named("card.json", &[document])),
-        (Kind::ModelCard, "mct")
-    );
+    assert_eq!(kind_and_flavor(&classify_named("card.json", &[document])), (Kind::ModelCard, "mct"));
 }
 
 // Dataset cards, shaped like the huggingface_hub fixture and the Croissant examples.
@@ -196,10 +168,7 @@ fn croissant_by_context() {
         "recordSet": []
     });
 
-    assert_eq!(
-        kind_and_flavor(&classify_named("metadata.json", &[document])),
-        (Kind::DatasetCard, "croissant")
-    );
+    assert_eq!(kind_and_flavor(&classify_named("metadata.json", &[document])), (Kind::DatasetCard, "croissant"));
 }
 
 #[test]
@@ -211,26 +180,16 @@ fn croissant_0_8_by_ml_prefix() {
         "citation": "The principal source for data about Titanic passengers is the Encyclopedia Titanica."
     });
 
-    assert_eq!(
-        kind_and_flavor(&classify_named("metadata.json", &[document])),
-        (Kind::DatasetCard, "croissant")
-    );
+    assert_eq!(kind_and_flavor(&classify_named("metadata.json", &[document])), (Kind::DatasetCard, "croissant"));
 }
 
 #[test]
 fn croissant_without_context() {
-    let conforming =
-        json!({"@type": "sc:Dataset", "conformsTo": "http://mlcommons.org/croissant/1.1"});
+    let conforming = json!({"@type": "sc:Dataset", "conformsTo": "http://mlcommons.org/croissant/1.1"});
     let with_record_set = json!({"@type": "sc:Dataset", "name": "x", "recordSet": []});
 
-    assert_eq!(
-        kind_and_flavor(&classify_named("a.json", &[conforming])),
-        (Kind::DatasetCard, "croissant")
-    );
-    assert_eq!(
-        kind_and_flavor(&classify_named("b.json", &[with_record_set])),
-        (Kind::DatasetCard, "croissant")
-    );
+    assert_eq!(kind_and_flavor(&classify_named("a.json", &[conforming])), (Kind::DatasetCard, "croissant"));
+    assert_eq!(kind_and_flavor(&classify_named("b.json", &[with_record_set])), (Kind::DatasetCard, "croissant"));
 }
 
 // Training configs, shaped like the corpus files of each tool.
@@ -248,10 +207,7 @@ fn deepspeed_zero1_config() {
         "wall_clock_breakdown": false
     });
 
-    assert_eq!(
-        kind_and_flavor(&classify_named("zero1.json", &[document])),
-        (Kind::TrainingConfig, "deepspeed")
-    );
+    assert_eq!(kind_and_flavor(&classify_named("zero1.json", &[document])), (Kind::TrainingConfig, "deepspeed"));
 }
 
 #[test]
@@ -263,10 +219,7 @@ fn deepspeed_without_zero_block() {
         "fp16": {"enabled": true}
     });
 
-    assert_eq!(
-        kind_and_flavor(&classify_named("ds.json", &[document])),
-        (Kind::TrainingConfig, "deepspeed")
-    );
+    assert_eq!(kind_and_flavor(&classify_named("ds.json", &[document])), (Kind::TrainingConfig, "deepspeed"));
 }
 
 #[test]
@@ -284,20 +237,14 @@ fn hf_trainer_recipe() {
         "optim": "adamw_torch"
     });
 
-    assert_eq!(
-        kind_and_flavor(&classify_named("config.yaml", &[document])),
-        (Kind::TrainingConfig, "hf-trainer")
-    );
+    assert_eq!(kind_and_flavor(&classify_named("config.yaml", &[document])), (Kind::TrainingConfig, "hf-trainer"));
 }
 
 #[test]
 fn training_args_json_by_name() {
     let verdict = classify_named("checkpoint-500/training_args.json", &[json!({"seed": 42})]);
 
-    assert_eq!(
-        kind_and_flavor(&verdict),
-        (Kind::TrainingConfig, "hf-trainer")
-    );
+    assert_eq!(kind_and_flavor(&verdict), (Kind::TrainingConfig, "hf-trainer"));
 }
 
 #[test]
@@ -309,20 +256,14 @@ fn lightning_cli_config() {
         "trainer": {"max_steps": 2000000, "devices": [0]}
     });
 
-    assert_eq!(
-        kind_and_flavor(&classify_named("vocos.yaml", &[document])),
-        (Kind::TrainingConfig, "lightning")
-    );
+    assert_eq!(kind_and_flavor(&classify_named("vocos.yaml", &[document])), (Kind::TrainingConfig, "lightning"));
 }
 
 #[test]
 fn lightning_without_seed() {
     let document = json!({"trainer": {"max_epochs": 3}, "model": {"class_path": "my.Model"}});
 
-    assert_eq!(
-        kind_and_flavor(&classify_named("cli.yaml", &[document])),
-        (Kind::TrainingConfig, "lightning")
-    );
+    assert_eq!(kind_and_flavor(&classify_named("cli.yaml", &[document])), (Kind::TrainingConfig, "lightning"));
 }
 
 #[test]
@@ -338,16 +279,8 @@ fn hydra_configs() {
     let model = json!({"_target_": "src.models.mnist_module.MNISTLitModule", "optimizer": {"_target_": "torch.optim.Adam", "_partial_": true}});
     let sweep = json!({"defaults": [{"override /hydra/sweeper": "optuna"}], "optimized_metric": "val/acc_best", "hydra": {"mode": "MULTIRUN"}});
 
-    for (name, document) in [
-        ("train.yaml", primary),
-        ("mnist.yaml", model),
-        ("mnist_optuna.yaml", sweep),
-    ] {
-        assert_eq!(
-            kind_and_flavor(&classify_named(name, &[document])),
-            (Kind::TrainingConfig, "hydra"),
-            "{name}"
-        );
+    for (name, document) in [("train.yaml", primary), ("mnist.yaml", model), ("mnist_optuna.yaml", sweep)] {
+        assert_eq!(kind_and_flavor(&classify_named(name, &[document])), (Kind::TrainingConfig, "hydra"), "{name}");
     }
 }
 
@@ -363,10 +296,7 @@ fn hydra_experiment_not_lightning() {
         "model": {"optimizer": {"lr": 0.002}, "compile": false}
     });
 
-    assert_eq!(
-        kind_and_flavor(&classify_named("example.yaml", &[document])),
-        (Kind::TrainingConfig, "hydra")
-    );
+    assert_eq!(kind_and_flavor(&classify_named("example.yaml", &[document])), (Kind::TrainingConfig, "hydra"));
 }
 
 #[test]
@@ -394,15 +324,8 @@ fn axolotl_configs() {
         "bf16": "auto"
     });
 
-    for (name, document) in [
-        ("config-7b-qlora.yml", qlora),
-        ("fft-8b-liger-fsdp.yaml", full_finetune),
-    ] {
-        assert_eq!(
-            kind_and_flavor(&classify_named(name, &[document])),
-            (Kind::TrainingConfig, "axolotl"),
-            "{name}"
-        );
+    for (name, document) in [("config-7b-qlora.yml", qlora), ("fft-8b-liger-fsdp.yaml", full_finetune)] {
+        assert_eq!(kind_and_flavor(&classify_named(name, &[document])), (Kind::TrainingConfig, "axolotl"), "{name}");
     }
 }
 
@@ -433,14 +356,8 @@ fn mlproject_by_name_and_keys() {
     let by_name = classify_named("project/MLproject", &[]);
     let by_keys = classify_named("project.yaml", &[content]);
 
-    assert_eq!(
-        kind_and_flavor(&by_name),
-        (Kind::TrainingConfig, "mlproject")
-    );
-    assert_eq!(
-        kind_and_flavor(&by_keys),
-        (Kind::TrainingConfig, "mlproject")
-    );
+    assert_eq!(kind_and_flavor(&by_name), (Kind::TrainingConfig, "mlproject"));
+    assert_eq!(kind_and_flavor(&by_keys), (Kind::TrainingConfig, "mlproject"));
 }
 
 // Deployment manifests, shaped like the KServe, Seldon, Kubernetes, BentoML and MLflow files.
@@ -462,17 +379,9 @@ fn service() -> Value {
 fn kserve_inference_service() {
     let verdict = classify_named("sklearn.yaml", &[inference_service()]);
 
-    assert_eq!(
-        kind_and_flavor(&verdict),
-        (Kind::DeploymentManifest, "kserve")
-    );
-    let Verdict::Artifact(classification) = verdict else {
-        unreachable!()
-    };
-    assert_eq!(
-        classification.reason,
-        "Kubernetes InferenceService (serving.kserve.io/v1beta1) in document 1"
-    );
+    assert_eq!(kind_and_flavor(&verdict), (Kind::DeploymentManifest, "kserve"));
+    let Verdict::Artifact(classification) = verdict else { unreachable!() };
+    assert_eq!(classification.reason, "Kubernetes InferenceService (serving.kserve.io/v1beta1) in document 1");
 }
 
 #[test]
@@ -484,10 +393,7 @@ fn seldon_deployment() {
         "spec": {"predictors": [{"graph": {"implementation": "MLFLOW_SERVER", "name": "classifier"}, "name": "default", "replicas": 1}]}
     });
 
-    assert_eq!(
-        kind_and_flavor(&classify_named("seldon.json", &[document])),
-        (Kind::DeploymentManifest, "seldon")
-    );
+    assert_eq!(kind_and_flavor(&classify_named("seldon.json", &[document])), (Kind::DeploymentManifest, "seldon"));
 }
 
 #[test]
@@ -503,10 +409,7 @@ fn workload_with_service_stream() {
 
     let verdict = classify_named("resnet_k8s.yaml", &documents);
 
-    assert_eq!(
-        kind_and_flavor(&verdict),
-        (Kind::DeploymentManifest, "k8s-workload")
-    );
+    assert_eq!(kind_and_flavor(&verdict), (Kind::DeploymentManifest, "k8s-workload"));
 }
 
 #[test]
@@ -516,38 +419,25 @@ fn first_workload_sets_flavor() {
 
     let verdict = classify_named("stack.yaml", &documents);
 
-    assert_eq!(
-        kind_and_flavor(&verdict),
-        (Kind::DeploymentManifest, "k8s-workload")
-    );
-    let Verdict::Artifact(classification) = verdict else {
-        unreachable!()
-    };
-    assert_eq!(
-        classification.reason,
-        "Kubernetes Job (batch/v1) in document 2"
-    );
+    assert_eq!(kind_and_flavor(&verdict), (Kind::DeploymentManifest, "k8s-workload"));
+    let Verdict::Artifact(classification) = verdict else { unreachable!() };
+    assert_eq!(classification.reason, "Kubernetes Job (batch/v1) in document 2");
 }
 
 #[test]
 fn lone_service_skipped() {
-    let config_map =
-        json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "settings"}});
+    let config_map = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "settings"}});
 
     let verdict = classify_named("service.yaml", &[service(), config_map]);
 
-    assert_eq!(
-        skip_reason(&verdict),
-        "Kubernetes objects without a model workload (Service, ConfigMap)"
-    );
+    assert_eq!(skip_reason(&verdict), "Kubernetes objects without a model workload (Service, ConfigMap)");
 }
 
 #[test]
 fn document_flavor_per_object() {
     let deployment = json!({"apiVersion": "apps/v1", "kind": "Deployment"});
     let seldon = json!({"apiVersion": "machinelearning.seldon.io/v1", "kind": "SeldonDeployment"});
-    let kfserving =
-        json!({"apiVersion": "serving.kubeflow.org/v1beta1", "kind": "InferenceService"});
+    let kfserving = json!({"apiVersion": "serving.kubeflow.org/v1beta1", "kind": "InferenceService"});
     let cron_job = json!({"apiVersion": "batch/v1", "kind": "CronJob"});
     let cases = [
         (inference_service(), Some("kserve")),
@@ -560,11 +450,7 @@ fn document_flavor_per_object() {
         (Value::Null, None),
     ];
     for (document, expected) in cases {
-        assert_eq!(
-            document_flavor(Kind::DeploymentManifest, &document),
-            expected,
-            "{document}"
-        );
+        assert_eq!(document_flavor(Kind::DeploymentManifest, &document), expected, "{document}");
     }
 }
 
@@ -581,14 +467,8 @@ fn bentofile_by_name_and_keys() {
     let by_name = classify_named("bentofile-gpu.yaml", &[]);
     let by_keys = classify_named("build.yaml", &[content]);
 
-    assert_eq!(
-        kind_and_flavor(&by_name),
-        (Kind::DeploymentManifest, "bentoml")
-    );
-    assert_eq!(
-        kind_and_flavor(&by_keys),
-        (Kind::DeploymentManifest, "bentoml")
-    );
+    assert_eq!(kind_and_flavor(&by_name), (Kind::DeploymentManifest, "bentoml"));
+    assert_eq!(kind_and_flavor(&by_keys), (Kind::DeploymentManifest, "bentoml"));
 }
 
 #[test]
@@ -604,14 +484,8 @@ fn mlmodel_by_name_and_keys() {
     let by_name = classify_named("model/MLmodel", &[]);
     let by_keys = classify_named("model.yaml", &[content]);
 
-    assert_eq!(
-        kind_and_flavor(&by_name),
-        (Kind::DeploymentManifest, "mlmodel")
-    );
-    assert_eq!(
-        kind_and_flavor(&by_keys),
-        (Kind::DeploymentManifest, "mlmodel")
-    );
+    assert_eq!(kind_and_flavor(&by_name), (Kind::DeploymentManifest, "mlmodel"));
+    assert_eq!(kind_and_flavor(&by_keys), (Kind::DeploymentManifest, "mlmodel"));
 }
 
 // Data and scalers.
@@ -627,10 +501,7 @@ fn json_records_are_data() {
 
 #[test]
 fn other_arrays_skipped() {
-    assert_eq!(
-        skip_reason(&classify_named("empty.json", &[json!([])])),
-        "JSON array that is not a list of records"
-    );
+    assert_eq!(skip_reason(&classify_named("empty.json", &[json!([])])), "JSON array that is not a list of records");
     assert_eq!(
         skip_reason(&classify_named("numbers.json", &[json!([1, 2])])),
         "JSON array that is not a list of records"
@@ -646,14 +517,8 @@ fn standard_scaler_parameters() {
     let plain = json!({"column": "val_loss_x100", "mean": 10.0, "scale": 6.44981, "source": "StandardScaler (ddof=0)"});
     let sklearn = json!({"mean_": [10.0, 2.5], "var_": [41.6, 1.25], "scale_": [6.45, 1.118], "n_samples_seen_": 5});
 
-    assert_eq!(
-        kind_and_flavor(&classify_named("scaler.json", &[plain])),
-        (Kind::Scaler, "standard")
-    );
-    assert_eq!(
-        kind_and_flavor(&classify_named("scaler.yaml", &[sklearn])),
-        (Kind::Scaler, "standard")
-    );
+    assert_eq!(kind_and_flavor(&classify_named("scaler.json", &[plain])), (Kind::Scaler, "standard"));
+    assert_eq!(kind_and_flavor(&classify_named("scaler.yaml", &[sklearn])), (Kind::Scaler, "standard"));
 }
 
 // Files of no known kind.
@@ -663,16 +528,10 @@ fn unrecognised_content_skipped() {
     let experiments = json!({"name": "baseline", "batch_size": 32});
 
     assert_eq!(
-        skip_reason(&classify_named(
-            "experiments.yaml",
-            std::slice::from_ref(&experiments)
-        )),
+        skip_reason(&classify_named("experiments.yaml", std::slice::from_ref(&experiments))),
         "YAML with no recognised ML keys"
     );
-    assert_eq!(
-        skip_reason(&classify_named("experiments.json", &[experiments])),
-        "JSON with no recognised ML keys"
-    );
+    assert_eq!(skip_reason(&classify_named("experiments.json", &[experiments])), "JSON with no recognised ML keys");
     assert_eq!(
         skip_reason(&classify_named("version.json", &[json!("1.0")])),
         "JSON scalar with no recognised ML content"
@@ -681,14 +540,8 @@ fn unrecognised_content_skipped() {
 
 #[test]
 fn empty_file_skipped() {
-    assert_eq!(
-        skip_reason(&classify_named("empty.yaml", &[])),
-        "YAML file without content"
-    );
-    assert_eq!(
-        skip_reason(&classify_named("comments.yaml", &[Value::Null])),
-        "YAML file without content"
-    );
+    assert_eq!(skip_reason(&classify_named("empty.yaml", &[])), "YAML file without content");
+    assert_eq!(skip_reason(&classify_named("comments.yaml", &[Value::Null])), "YAML file without content");
 }
 
 #[test]
@@ -700,15 +553,9 @@ fn document_flavor_for_forced_kinds() {
     assert_eq!(document_flavor(Kind::ModelCard, &front_matter), Some("hf"));
     assert_eq!(document_flavor(Kind::ModelCard, &mct), Some("mct"));
     assert_eq!(document_flavor(Kind::ModelCard, &json!({})), None);
-    assert_eq!(
-        document_flavor(Kind::TrainingConfig, &deepspeed),
-        Some("deepspeed")
-    );
+    assert_eq!(document_flavor(Kind::TrainingConfig, &deepspeed), Some("deepspeed"));
     assert_eq!(document_flavor(Kind::Scaler, &deepspeed), None);
-    assert_eq!(
-        document_flavor(Kind::Data, &json!([{"a": 1}])),
-        Some("json-records")
-    );
+    assert_eq!(document_flavor(Kind::Data, &json!([{"a": 1}])), Some("json-records"));
 }
 
 #[test]

@@ -19,38 +19,19 @@ fn walk_root(root: &Path, options: &WalkOptions) -> Walk {
 
 /// Returns the walked files' paths relative to `root`, as strings.
 fn relative_files(walk: &Walk, root: &Path) -> Vec<String> {
-    walk.files
-        .iter()
-        .map(|entry| {
-            entry
-                .path
-                .strip_prefix(root)
-                .unwrap()
-                .to_string_lossy()
-                .into_owned()
-        })
-        .collect()
+    walk.files.iter().map(|entry| entry.path.strip_prefix(root).unwrap().to_string_lossy().into_owned()).collect()
 }
 
 fn skip_reason(walk: &Walk, path: &Path) -> Option<String> {
-    walk.skipped
-        .iter()
-        .find(|skipped| skipped.path == path)
-        .map(|skipped| skipped.reason.clone())
+    walk.skipped.iter().find(|skipped| skipped.path == path).map(|skipped| skipped.reason.clone())
 }
 
 fn excluding(patterns: &[&str]) -> WalkOptions {
-    WalkOptions {
-        excludes: patterns.iter().map(|pattern| pattern.to_string()).collect(),
-        follow_links: false,
-    }
+    WalkOptions { excludes: patterns.iter().map(|pattern| pattern.to_string()).collect(), follow_links: false }
 }
 
 fn following_links() -> WalkOptions {
-    WalkOptions {
-        excludes: Vec::new(),
-        follow_links: true,
-    }
+    WalkOptions { excludes: Vec::new(), follow_links: true }
 }
 
 #[test]
@@ -63,10 +44,7 @@ fn walk_lists_files_sorted() {
 
     let walk = walk_root(dir.path(), &WalkOptions::default());
 
-    assert_eq!(
-        relative_files(&walk, dir.path()),
-        ["a/z.json", "a.json", "b.yaml", "c/d/e.md"]
-    );
+    assert_eq!(relative_files(&walk, dir.path()), ["a/z.json", "a.json", "b.yaml", "c/d/e.md"]);
     assert!(walk.files.iter().all(|entry| !entry.explicit));
     assert!(walk.skipped.is_empty());
     assert!(walk.problems.is_empty());
@@ -111,10 +89,7 @@ fn walk_applies_exclude_globs() {
 
     let walk = walk_root(dir.path(), &excluding(&["data/**/*.csv", "logs/"]));
 
-    assert_eq!(
-        relative_files(&walk, dir.path()),
-        ["config.yaml", "data/card.md"]
-    );
+    assert_eq!(relative_files(&walk, dir.path()), ["config.yaml", "data/card.md"]);
 }
 
 #[test]
@@ -135,10 +110,7 @@ fn invalid_exclude_is_error() {
 
     let error = walk(&[dir.path().to_path_buf()], &excluding(&["data/[a"])).unwrap_err();
 
-    assert!(
-        matches!(&error, WalkError::InvalidExclude { pattern, .. } if pattern == "data/[a"),
-        "{error:?}"
-    );
+    assert!(matches!(&error, WalkError::InvalidExclude { pattern, .. } if pattern == "data/[a"), "{error:?}");
     assert_eq!(error.path(), None);
 }
 
@@ -150,29 +122,12 @@ fn named_file_checked_when_ignored() {
     let hidden = write(dir.path(), ".hidden.json", b"{}");
     let excluded = write(dir.path(), "excluded.json", b"{}");
     let binary = write(dir.path(), "weights.json", b"\x00\x01\x02");
-    let roots = [
-        ignored.clone(),
-        hidden.clone(),
-        excluded.clone(),
-        binary.clone(),
-    ];
+    let roots = [ignored.clone(), hidden.clone(), excluded.clone(), binary.clone()];
 
     let walk = walk(&roots, &excluding(&["excluded.json"])).unwrap();
 
-    let paths: Vec<&Path> = walk
-        .files
-        .iter()
-        .map(|entry| entry.path.as_path())
-        .collect();
-    assert_eq!(
-        paths,
-        [
-            hidden.as_path(),
-            excluded.as_path(),
-            ignored.as_path(),
-            binary.as_path()
-        ]
-    );
+    let paths: Vec<&Path> = walk.files.iter().map(|entry| entry.path.as_path()).collect();
+    assert_eq!(paths, [hidden.as_path(), excluded.as_path(), ignored.as_path(), binary.as_path()]);
     assert!(walk.files.iter().all(|entry| entry.explicit));
     assert!(walk.skipped.is_empty());
 }
@@ -199,10 +154,7 @@ fn named_and_walked_file_listed_once() {
     let walk = walk(&roots, &WalkOptions::default()).unwrap();
 
     assert_eq!(relative_files(&walk, dir.path()), ["card.md", "other.yaml"]);
-    assert!(
-        walk.files[0].explicit,
-        "the named file keeps its explicit mark"
-    );
+    assert!(walk.files[0].explicit, "the named file keeps its explicit mark");
     assert!(!walk.files[1].explicit);
     assert!(walk.skipped.is_empty(), "{:?}", walk.skipped);
 }
@@ -212,19 +164,9 @@ fn named_binary_file_not_skipped() {
     let dir = TempDir::new().unwrap();
     let weights = write(dir.path(), "weights.json", b"\x00\x00");
 
-    let walk = walk(
-        &[dir.path().to_path_buf(), weights.clone()],
-        &WalkOptions::default(),
-    )
-    .unwrap();
+    let walk = walk(&[dir.path().to_path_buf(), weights.clone()], &WalkOptions::default()).unwrap();
 
-    assert_eq!(
-        walk.files,
-        [WalkEntry {
-            path: weights,
-            explicit: true
-        }]
-    );
+    assert_eq!(walk.files, [WalkEntry { path: weights, explicit: true }]);
     assert!(walk.skipped.is_empty(), "{:?}", walk.skipped);
 }
 
@@ -232,10 +174,7 @@ fn named_binary_file_not_skipped() {
 fn walk_keeps_relative_paths() {
     // Tests run in the crate root, where `target` exists. A relative root needs a folder
     // reachable from there, and changing the process's directory would race other tests.
-    let dir = tempfile::Builder::new()
-        .prefix("discover-walk")
-        .tempdir_in("target")
-        .unwrap();
+    let dir = tempfile::Builder::new().prefix("discover-walk").tempdir_in("target").unwrap();
     write(dir.path(), "fixtures/a.yaml", b"a: 1\n");
     let current = std::env::current_dir().unwrap();
     let root = dir.path().strip_prefix(&current).unwrap().join("fixtures");
@@ -245,20 +184,8 @@ fn walk_keeps_relative_paths() {
     let dotted = walk_root(&dotted_root, &WalkOptions::default());
 
     assert!(root.is_relative());
-    assert_eq!(
-        plain.files,
-        [WalkEntry {
-            path: root.join("a.yaml"),
-            explicit: false
-        }]
-    );
-    assert_eq!(
-        dotted.files,
-        [WalkEntry {
-            path: dotted_root.join("a.yaml"),
-            explicit: false
-        }]
-    );
+    assert_eq!(plain.files, [WalkEntry { path: root.join("a.yaml"), explicit: false }]);
+    assert_eq!(dotted.files, [WalkEntry { path: dotted_root.join("a.yaml"), explicit: false }]);
 }
 
 #[test]
@@ -271,11 +198,7 @@ fn binary_file_skipped_when_walked() {
 
     let walk = walk_root(dir.path(), &WalkOptions::default());
 
-    assert_eq!(
-        relative_files(&walk, dir.path()),
-        ["late-nul.yaml"],
-        "only the first 8 KiB are probed"
-    );
+    assert_eq!(relative_files(&walk, dir.path()), ["late-nul.yaml"], "only the first 8 KiB are probed");
     assert_eq!(skip_reason(&walk, &weights).as_deref(), Some("binary file"));
 }
 
@@ -292,10 +215,7 @@ fn utf16_file_not_binary() {
 }
 
 fn make_fifo(path: &Path) {
-    let status = Command::new("mkfifo")
-        .arg(path)
-        .status()
-        .expect("mkfifo runs");
+    let status = Command::new("mkfifo").arg(path).status().expect("mkfifo runs");
     assert!(status.success(), "mkfifo failed for {}", path.display());
 }
 
@@ -309,10 +229,7 @@ fn fifo_skipped_when_walked() {
     let walk = walk_root(dir.path(), &WalkOptions::default());
 
     assert_eq!(relative_files(&walk, dir.path()), ["real.yaml"]);
-    assert_eq!(
-        skip_reason(&walk, &fifo).as_deref(),
-        Some("not a regular file (FIFO)")
-    );
+    assert_eq!(skip_reason(&walk, &fifo).as_deref(), Some("not a regular file (FIFO)"));
 }
 
 #[test]
@@ -325,10 +242,7 @@ fn named_fifo_skipped() {
     let walk = walk(std::slice::from_ref(&fifo), &WalkOptions::default()).unwrap();
 
     assert!(walk.files.is_empty());
-    assert_eq!(
-        skip_reason(&walk, &fifo).as_deref(),
-        Some("not a regular file (FIFO)")
-    );
+    assert_eq!(skip_reason(&walk, &fifo).as_deref(), Some("not a regular file (FIFO)"));
 }
 
 #[test]
@@ -338,15 +252,9 @@ fn named_missing_path_is_error() {
 
     let error = walk(std::slice::from_ref(&missing), &WalkOptions::default()).unwrap_err();
 
-    assert!(
-        matches!(&error, WalkError::NotFound { path } if *path == missing),
-        "{error:?}"
-    );
+    assert!(matches!(&error, WalkError::NotFound { path } if *path == missing), "{error:?}");
     assert_eq!(error.path(), Some(missing.as_path()));
-    assert_eq!(
-        error.to_string(),
-        format!("path not found: {}", missing.display())
-    );
+    assert_eq!(error.to_string(), format!("path not found: {}", missing.display()));
 }
 
 #[test]
@@ -374,13 +282,7 @@ fn named_symlink_followed() {
 
     let walk = walk(std::slice::from_ref(&link), &WalkOptions::default()).unwrap();
 
-    assert_eq!(
-        walk.files,
-        [WalkEntry {
-            path: link,
-            explicit: true
-        }]
-    );
+    assert_eq!(walk.files, [WalkEntry { path: link, explicit: true }]);
 }
 
 #[test]
@@ -395,11 +297,7 @@ fn followed_symlink_loop_reported() {
     assert_eq!(relative_files(&walk, dir.path()), ["a/config.yaml"]);
     assert_eq!(walk.problems.len(), 1, "{:?}", walk.problems);
     assert_eq!(walk.problems[0].path, link);
-    assert!(
-        walk.problems[0].message.starts_with("symbolic link loop"),
-        "{}",
-        walk.problems[0].message
-    );
+    assert!(walk.problems[0].message.starts_with("symbolic link loop"), "{}", walk.problems[0].message);
 }
 
 #[test]
@@ -410,11 +308,7 @@ fn followed_symlink_to_file_listed_once() {
 
     let walk = walk_root(dir.path(), &following_links());
 
-    assert_eq!(
-        relative_files(&walk, dir.path()),
-        ["alias.yaml"],
-        "the first path in sort order is kept"
-    );
+    assert_eq!(relative_files(&walk, dir.path()), ["alias.yaml"], "the first path in sort order is kept");
     let reason = skip_reason(&walk, &real).unwrap();
     assert!(reason.starts_with("same file as"), "{reason}");
 }
@@ -430,11 +324,7 @@ fn followed_broken_symlink_reported() {
     assert!(walk.files.is_empty());
     assert_eq!(walk.problems.len(), 1, "{:?}", walk.problems);
     assert_eq!(walk.problems[0].path, link);
-    assert!(
-        walk.problems[0].message.starts_with("broken symbolic link"),
-        "{}",
-        walk.problems[0].message
-    );
+    assert!(walk.problems[0].message.starts_with("broken symbolic link"), "{}", walk.problems[0].message);
 }
 
 #[test]
@@ -472,12 +362,6 @@ fn unreadable_named_file_is_error() {
         return;
     }
     let error = result.unwrap_err();
-    assert!(
-        matches!(&error, WalkError::Unreadable { path, .. } if *path == locked),
-        "{error:?}"
-    );
-    assert_eq!(
-        error.to_string(),
-        format!("failed to read {}: permission denied", locked.display())
-    );
+    assert!(matches!(&error, WalkError::Unreadable { path, .. } if *path == locked), "{error:?}");
+    assert_eq!(error.to_string(), format!("failed to read {}: permission denied", locked.display()));
 }

@@ -153,9 +153,7 @@ fn yaml11_int(text: &str) -> Resolved {
 fn non_finite(text: &str) -> Option<Resolved> {
     match text {
         ".nan" | ".NaN" | ".NAN" => Some(Resolved::NonFinite(".nan".to_string())),
-        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => {
-            Some(Resolved::NonFinite(".inf".to_string()))
-        }
+        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => Some(Resolved::NonFinite(".inf".to_string())),
         "-.inf" | "-.Inf" | "-.INF" => Some(Resolved::NonFinite("-.inf".to_string())),
         _ => None,
     }
@@ -213,12 +211,7 @@ fn based_int(sign: &str, digits: &str, base: u32) -> Resolved {
     if digits.is_empty() || digits.len() > MAX_BASED_DIGITS {
         return Resolved::String;
     }
-    let decimal = to_decimal(
-        digits
-            .chars()
-            .map(|ch| ch.to_digit(base).expect("digits checked by the caller")),
-        base,
-    );
+    let decimal = to_decimal(digits.chars().map(|ch| ch.to_digit(base).expect("digits checked by the caller")), base);
     Resolved::Int(format!("{sign}{decimal}"))
 }
 
@@ -240,9 +233,7 @@ fn sexagesimal(text: &str, float: bool) -> Resolved {
         value.push_digit(10, u32::from(digit - b'0'));
     }
     for part in parts {
-        let digit = part
-            .parse::<u32>()
-            .expect("sexagesimal parts checked by the pattern");
+        let digit = part.parse::<u32>().expect("sexagesimal parts checked by the pattern");
         value.push_digit(60, digit);
     }
 
