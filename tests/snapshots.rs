@@ -1,0 +1,49 @@
+//! Snapshots of what users see: the human and JSON reports on the bundled example project and
+//! the help text of every command. Review changes with `cargo insta review`.
+
+mod common;
+
+use common::run;
+
+/// Replaces the version so that a release does not change every snapshot.
+fn without_version(text: &str) -> String {
+    text.replace(env!("CARGO_PKG_VERSION"), "[VERSION]")
+}
+
+#[test]
+fn example_project_human() {
+    let run = run(&["check", "--color", "never", "fixtures/example-project"]);
+    assert_eq!(run.code, 1);
+    insta::assert_snapshot!(run.stdout);
+}
+
+#[test]
+fn example_project_json() {
+    let run = run(&["check", "--format", "json", "fixtures/example-project"]);
+    assert_eq!(run.code, 1);
+    insta::assert_snapshot!(without_version(&run.stdout));
+}
+
+#[test]
+fn example_project_verbose() {
+    let run = run(&["check", "--color", "never", "--verbose", "--fail-on", "never", "fixtures/example-project"]);
+    assert_eq!(run.code, 0);
+    let listing: String = run.stdout.lines().take_while(|line| !line.is_empty()).map(|line| format!("{line}\n")).collect();
+    insta::assert_snapshot!(listing);
+}
+
+#[test]
+fn help_texts() {
+    for command in [&["--help"][..], &["check", "--help"], &["validate", "--help"], &["schemas", "--help"]] {
+        let run = run(command);
+        assert_eq!(run.code, 0, "{command:?}");
+        insta::assert_snapshot!(format!("help_{}", command.join("_").replace("--", "")), run.stdout);
+    }
+}
+
+#[test]
+fn schemas_list() {
+    let run = run(&["schemas"]);
+    assert_eq!(run.code, 0);
+    insta::assert_snapshot!(run.stdout);
+}
