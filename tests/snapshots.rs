@@ -28,7 +28,8 @@ fn example_project_json() {
 fn example_project_verbose() {
     let run = run(&["check", "--color", "never", "--verbose", "--fail-on", "never", "fixtures/example-project"]);
     assert_eq!(run.code, 0);
-    let listing: String = run.stdout.lines().take_while(|line| !line.is_empty()).map(|line| format!("{line}\n")).collect();
+    let listing: String =
+        run.stdout.lines().take_while(|line| !line.is_empty()).map(|line| format!("{line}\n")).collect();
     insta::assert_snapshot!(listing);
 }
 
