@@ -1,8 +1,8 @@
 //! The pipeline of `mlconform check` and `mlconform validate`: walk, read, parse, classify,
 //! validate, and collect findings into a [`Report`].
 //!
-//! Files are checked in parallel; each file's findings are computed independently and the
-//! report is sorted at the end, so the output does not depend on the thread count. A panic
+//! Files are checked in parallel, each independently of the others. The report is sorted at
+//! the end, so the output does not depend on the thread count. A panic
 //! while checking one file is caught and becomes a tool error naming that file.
 
 use std::fs;
@@ -30,7 +30,7 @@ pub struct CheckOptions {
     pub limits: Limits,
     /// Worker threads; `None` for one per core.
     pub threads: Option<usize>,
-    /// Files larger than this (in bytes) are not parsed; a finding says so.
+    /// Files larger than this (in bytes) are not parsed but reported with a `file-too-large` finding.
     pub max_file_size: u64,
     /// Schema versions chosen per kind and flavor, overriding the version a file declares
     /// (but not a `$schema` pin inside the file).
@@ -58,7 +58,7 @@ pub const DEFAULT_MAX_FILE_SIZE: u64 = 64 * 1024 * 1024;
 /// nesting limit keeps that recursion bounded; this leaves ample room for it.
 const WORKER_STACK_SIZE: usize = 256 * 1024 * 1024;
 
-/// What checking one file produced.
+/// The results of checking one file.
 #[derive(Default)]
 struct FileOutcome {
     file: Option<FileReport>,
@@ -141,7 +141,7 @@ where
     report
 }
 
-/// A file read and decoded, or the finding that says why it could not be.
+/// Reads and decodes a file, or returns the finding that explains why it cannot be read.
 fn read_source(path: &Path, options: &CheckOptions) -> Result<Arc<SourceText>, Box<Finding>> {
     let display = path.display().to_string();
     let size = fs::metadata(path).map(|metadata| metadata.len()).unwrap_or(0);
@@ -326,7 +326,7 @@ fn check_file(path: &Path, explicit: bool, options: &CheckOptions, validators: &
     if let Some(classification) = &classification {
         if !matches!(classification.kind, Kind::Data) {
             for (document, json) in parsed.documents.iter().zip(&documents_json) {
-                // An empty document in a stream (a trailing `---`) holds no artifact; kubectl
+                // An empty document in a stream (a trailing `---`) contains no artifact, and kubectl
                 // and other readers skip it too.
                 let Some(root) = document
                     .root
@@ -390,7 +390,7 @@ fn file_status(broken: bool, findings: &[Finding]) -> Status {
     }
 }
 
-/// The classification for `--kind`: the classifier's flavor when it agrees on the kind, else
+/// Classifies a file for `--kind`: the classifier's flavor when it agrees on the kind, else
 /// the flavor of a `--schema-version` pin for the kind, else the kind's usual flavor for the
 /// file's format.
 fn forced_classification(
@@ -433,8 +433,8 @@ fn forced_classification(
     discover::Classification { kind, flavor, reason: format!("kind forced to {} by --kind", kind.as_str()) }
 }
 
-/// The instance without a top-level `$schema` key, which names the schema rather than being
-/// data (a closed schema would otherwise call it unknown).
+/// Removes a top-level `$schema` key from the instance. The key names the schema rather than
+/// being data, and a closed schema would report it as unknown.
 fn without_schema_key(json: &Json) -> Json {
     match json {
         Json::Object(map) if map.get("$schema").is_some_and(Json::is_string) => {
@@ -446,10 +446,10 @@ fn without_schema_key(json: &Json) -> Json {
     }
 }
 
-/// Chooses the schema version for a document: a pin in the file (`$schema` key or a
-/// `yaml-language-server` modeline), then a pin for the kind and flavor from the command line,
-/// then the version the content declares (`schema_version`, Croissant's `conformsTo`), then
-/// the newest.
+/// Chooses the schema version for a document. The order is: a pin in the file (a `$schema`
+/// key or a `yaml-language-server` modeline), a `--schema-version` pin for the kind and
+/// flavor, the version the content declares (`schema_version`, Croissant's `conformsTo`), and
+/// last the newest version.
 fn select_schema(
     kind: &str,
     flavor: &str,
@@ -533,7 +533,7 @@ fn declared_version(flavor: &str, json: &Json) -> Option<(String, String)> {
     }
 }
 
-/// The schema named by a `# yaml-language-server: $schema=...` comment.
+/// Returns the schema named by a `# yaml-language-server: $schema=...` comment.
 fn modeline(text: &str) -> Option<String> {
     text.lines().take(20).find_map(|line| {
         let rest = line.trim_start().strip_prefix('#')?.trim_start().strip_prefix("yaml-language-server:")?;
@@ -598,7 +598,7 @@ fn validate_file(path: &Path, explicit: bool, schema: &UserSchema, options: &Che
         outcome.findings.push(issue_finding(issue, &source));
     }
 
-    // A stream with no document at all still has to satisfy the schema: it holds `null`.
+    // A stream with no document at all still has to satisfy the schema, as the value `null`.
     if parsed.documents.is_empty() && !parsed.broken && !parsed.template {
         let root = source::Node::new(source::Value::Null, source::Span::at(0));
         parsed.documents.push(Document { index: 0, root: Some(root), span: source::Span::at(0) });
@@ -631,7 +631,7 @@ fn validate_file(path: &Path, explicit: bool, schema: &UserSchema, options: &Che
     outcome
 }
 
-/// A parser issue as a finding.
+/// Turns a parser issue into a finding.
 fn issue_finding(issue: &Issue, source: &Arc<SourceText>) -> Finding {
     let (code, severity, message, help) = describe_issue(&issue.kind);
     let mut finding = Finding::new(code, severity, message, source.locate(issue.span, &issue.pointer));
@@ -646,7 +646,7 @@ fn issue_finding(issue: &Issue, source: &Arc<SourceText>) -> Finding {
     finding
 }
 
-/// The stable code, severity, message and help of a parser issue.
+/// Returns the stable code, severity, message and help of a parser issue.
 pub fn describe_issue(kind: &IssueKind) -> (&'static str, Severity, String, Option<String>) {
     match kind {
         IssueKind::Syntax { message } => ("syntax-error", Severity::Error, message.clone(), None),

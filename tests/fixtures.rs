@@ -1,8 +1,8 @@
 //! The per-flavor fixtures under `fixtures/<kind>/<flavor>/[<version>/]{valid,invalid}/`.
 //!
-//! Each file is checked on its own. A valid fixture must give no error; an invalid one must give
-//! exactly the errors its sibling `<file>.expect` lists, one `LINE:COLUMN POINTER` per line
-//! (the pointer is empty for the document root). The harness names any file it cannot place.
+//! Each file is checked on its own. A valid fixture must give no error. An invalid one must give
+//! exactly the errors listed in its sibling `<file>.expect`, one `LINE:COLUMN POINTER` per
+//! line, with an empty pointer for the document root. The harness names any file it cannot place.
 
 mod common;
 
@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use common::{root, run};
 
-/// One fixture file and what its folder says about it.
+/// One fixture file, with the kind, flavor, version and verdict its folders give.
 struct Fixture {
     path: PathBuf,
     kind: String,
@@ -100,7 +100,7 @@ fn fixtures_match_expectations() {
         let relative = fixture.path.strip_prefix(root()).unwrap().to_string_lossy().into_owned();
         // The folder names the kind. Invalid fixtures may be too broken to classify by content
         // (a misspelled key, a missing section), and a lone Kubernetes object is skipped when
-        // classified, so the kind is forced for them; valid fixtures must classify on their own.
+        // classified, so the kind is forced for them. Valid fixtures must classify on their own.
         let mut args = vec!["check".to_string(), "--format".to_string(), "json".to_string()];
         if !fixture.valid || fixture.flavor == "k8s-object" {
             args.push("--kind".to_string());
@@ -133,17 +133,17 @@ fn fixtures_match_expectations() {
             })
             .collect();
         found.sort();
-        let wanted = if fixture.valid {
+        let expected_errors = if fixture.valid {
             Vec::new()
         } else {
             expected(&PathBuf::from(format!("{}.expect", fixture.path.display())))
         };
-        if found != wanted {
-            failures.push(format!("{relative}: expected {wanted:?}, found {found:?}"));
+        if found != expected_errors {
+            failures.push(format!("{relative}: expected {expected_errors:?}, found {found:?}"));
         }
-        let wanted_code = if fixture.valid { 0 } else { 1 };
-        if run.code != wanted_code {
-            failures.push(format!("{relative}: exit code {}, expected {wanted_code}", run.code));
+        let expected_code = if fixture.valid { 0 } else { 1 };
+        if run.code != expected_code {
+            failures.push(format!("{relative}: exit code {}, expected {expected_code}", run.code));
         }
     }
     assert!(failures.is_empty(), "{} fixture(s) failed:\n{}", failures.len(), failures.join("\n"));

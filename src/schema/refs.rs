@@ -34,7 +34,7 @@ const CHILD_ONE: &[&str] = &[
 /// `$defs`, not applied at all until referenced).
 const CHILD_MAP: &[&str] = &["properties", "patternProperties", "$defs", "definitions", "dependentSchemas"];
 
-/// The draft a schema declares with `$schema`.
+/// Returns the draft a schema declares with `$schema`.
 pub fn draft_of(schema: &Json) -> Option<Draft> {
     let declared = schema.get("$schema")?.as_str()?;
     let trimmed = declared.trim_end_matches('#');
@@ -365,7 +365,7 @@ fn add_in_place_edges(node: &Node, uri: &str, pointer: &mut String, legacy: bool
     }
 }
 
-/// The document and pointer a `$ref` target names, when the pass knows it.
+/// Resolves a `$ref` target to a document and pointer, when the pass has loaded that document.
 fn resolve_target(
     target: &str,
     docs: &HashMap<String, Doc>,

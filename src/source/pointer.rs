@@ -27,7 +27,7 @@ pub fn tokens(pointer: &str) -> Vec<String> {
     pointer.trim_start_matches('/').split('/').map(|token| token.replace("~1", "/").replace("~0", "~")).collect()
 }
 
-/// Where a pointer leads in a tree.
+/// The node a pointer leads to in a tree.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Target<'a> {
     pub node: &'a Node,
