@@ -159,10 +159,10 @@ impl Walker<'_> {
                 }
             }
         }
-        if legacy && has_ref {
-            return;
-        }
-
+        // Drafts up to 7 ignore the siblings of `$ref` during validation, but a pointer such as
+        // `#/definitions/a` still reaches them, and jsonschema 0.60 (through its `referencing`
+        // crate) registers their `$id`s. So the walk goes on, and the cycle search adds no
+        // in-place edges for these siblings.
         for entry in entries {
             let keyword = entry.key.as_str();
             let length = pointer.len();
