@@ -305,9 +305,11 @@ fn add_in_place_edges(
                     pointer.truncate(inner);
                 }
             }
-        } else if in_place && keyword == "dependentSchemas" {
+        } else if in_place && (keyword == "dependentSchemas" || keyword == "dependencies") {
+            // `dependencies` is the draft 7 form of `dependentSchemas`, and jsonschema 0.60 applies
+            // it in every draft. Its lists of property names are not subschemas.
             if let Value::Mapping(children) = &entry.value.value {
-                for child in children {
+                for child in children.iter().filter(|child| !matches!(child.value.value, Value::Sequence(_))) {
                     let inner = pointer.len();
                     pointer.push('/');
                     pointer::escape_into(&child.key, pointer);
