@@ -177,10 +177,10 @@ impl Walker<'_> {
                 }
             }
         }
-        if legacy && has_ref {
-            return;
-        }
-
+        // Drafts up to 7 ignore the siblings of `$ref` during validation, but a pointer such as
+        // `#/definitions/a` still reaches them, and jsonschema 0.60 (through its `referencing`
+        // crate) registers their `$id`s. So the walk goes on, and the cycle search adds no
+        // in-place edges for these siblings.
         for entry in entries {
             let keyword = entry.key.as_str();
             let length = pointer.len();
@@ -324,9 +324,11 @@ fn add_in_place_edges(node: &Node, uri: &str, pointer: &mut String, legacy: bool
                     pointer.truncate(inner);
                 }
             }
-        } else if in_place && keyword == "dependentSchemas" {
+        } else if in_place && (keyword == "dependentSchemas" || keyword == "dependencies") {
+            // `dependencies` is the draft 7 form of `dependentSchemas`, and jsonschema 0.60 applies
+            // it in every draft. Its lists of property names are not subschemas.
             if let Value::Mapping(children) = &entry.value.value {
-                for child in children {
+                for child in children.iter().filter(|child| !matches!(child.value.value, Value::Sequence(_))) {
                     let inner = pointer.len();
                     pointer.push('/');
                     pointer::escape_into(&child.key, pointer);
