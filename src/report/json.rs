@@ -59,6 +59,10 @@ struct JsonDiagnostic<'a> {
     help: Option<&'a str>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     related: Vec<JsonRelated<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rule: Option<&'a super::RuleRef>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    waived: Option<&'a super::Waiver>,
 }
 
 #[derive(Serialize)]
@@ -158,5 +162,7 @@ fn diagnostic(finding: &Finding) -> JsonDiagnostic<'_> {
                 pointer: &related.location.pointer,
             })
             .collect(),
+        rule: finding.rule.as_ref(),
+        waived: finding.waiver.as_ref(),
     }
 }

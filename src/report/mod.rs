@@ -98,6 +98,36 @@ pub struct Related {
     pub location: Location,
 }
 
+/// A clause a rule enforces.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Reference {
+    /// The standard, regulation or paper, such as `EU AI Act, Regulation (EU) 2024/1689`.
+    pub standard: String,
+    /// The clause, at the precision that is certain, such as `Annex IV, point 2(d)`.
+    pub clause: String,
+}
+
+/// The rule a finding comes from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RuleRef {
+    pub id: String,
+    pub name: String,
+    /// `stable`, `preview` or `deprecated`.
+    pub status: String,
+    pub references: Vec<Reference>,
+}
+
+/// An accepted exception to a finding, as an auditor reads it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Waiver {
+    pub reason: String,
+    pub owner: Option<String>,
+    /// The last day the waiver applies, as `YYYY-MM-DD`.
+    pub expires: Option<String>,
+    /// Where the waiver is written: a comment in the file, or the config.
+    pub source: String,
+}
+
 /// One problem found in one place.
 #[derive(Debug, Clone)]
 pub struct Finding {
@@ -118,6 +148,10 @@ pub struct Finding {
     /// The failing keyword's location in the schema (a JSON Pointer).
     pub keyword_location: Option<String>,
     pub related: Vec<Related>,
+    /// The rule the finding comes from; `None` for parser and schema findings.
+    pub rule: Option<RuleRef>,
+    /// Set when a waiver covers the finding: it stays in the report but counts for nothing.
+    pub waiver: Option<Waiver>,
     /// The file's text, for source excerpts; `None` for findings without a readable source.
     pub source: Option<Arc<SourceText>>,
 }
@@ -135,6 +169,8 @@ impl Finding {
             schema: None,
             keyword_location: None,
             related: Vec::new(),
+            rule: None,
+            waiver: None,
             source: None,
         }
     }
@@ -226,8 +262,11 @@ impl Report {
         self.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     }
 
+    /// Counts of findings by severity. Waived findings are not counted.
     pub fn summary(&self) -> Summary {
-        let count = |severity| self.findings.iter().filter(|finding| finding.severity == severity).count();
+        let count = |severity| {
+            self.findings.iter().filter(|finding| finding.waiver.is_none() && finding.severity == severity).count()
+        };
         Summary {
             files_checked: self.files.len(),
             files_skipped: self.skipped.len(),
@@ -243,7 +282,9 @@ impl Report {
         if !self.tool_errors.is_empty() {
             return 2;
         }
-        let failed = fail_on.is_some_and(|threshold| self.findings.iter().any(|finding| finding.severity >= threshold));
+        let failed = fail_on.is_some_and(|threshold| {
+            self.findings.iter().any(|finding| finding.waiver.is_none() && finding.severity >= threshold)
+        });
         i32::from(failed)
     }
 }
