@@ -180,6 +180,37 @@ mod tests {
         assert_eq!(SchemaId::parse("nonsense"), None);
     }
 
+    /// Collects every `x-help` string of a schema.
+    fn help_texts(value: &serde_json::Value, out: &mut Vec<String>) {
+        match value {
+            serde_json::Value::Object(map) => {
+                for (key, inner) in map {
+                    match (key.as_str(), inner) {
+                        ("x-help", serde_json::Value::String(text)) => out.push(text.clone()),
+                        _ => help_texts(inner, out),
+                    }
+                }
+            }
+            serde_json::Value::Array(items) => items.iter().for_each(|item| help_texts(item, out)),
+            _ => {}
+        }
+    }
+
+    #[test]
+    fn help_texts_follow_message_style() {
+        for schema in embedded() {
+            let mut texts = Vec::new();
+            help_texts(&serde_json::from_str(schema.text).unwrap(), &mut texts);
+            for text in texts {
+                let first = text.chars().next().unwrap_or(' ');
+                let second = text.chars().nth(1).unwrap_or(' ');
+                let capitalized_word = first.is_uppercase() && !second.is_uppercase();
+                assert!(!capitalized_word, "{}: help starts with a capital: {text}", schema.id);
+                assert!(!text.ends_with('.'), "{}: help ends with a period: {text}", schema.id);
+            }
+        }
+    }
+
     #[test]
     fn every_embedded_schema_compiles() {
         let validators = Validators::default();
