@@ -101,7 +101,20 @@ where
 
     let check_one = |entry: &discover::WalkEntry| -> FileOutcome {
         match panic::catch_unwind(AssertUnwindSafe(|| check(entry))) {
-            Ok(outcome) => outcome,
+            Ok(mut outcome) => {
+                // A file the user named is expected to be checked: skipping it is worth a warning,
+                // not only a line under --verbose.
+                if let Some(skipped) = outcome.skipped.as_ref().filter(|_| entry.explicit) {
+                    let message = format!("file was not checked: {}", skipped.reason);
+                    let finding =
+                        Finding::new("not-checked", Severity::Warning, message, Location::file(&skipped.path))
+                            .with_help(
+                                "name a file mlconform recognises, or use --kind KIND to choose how to check it",
+                            );
+                    outcome.findings.push(finding);
+                }
+                outcome
+            }
             Err(payload) => {
                 let detail = payload
                     .downcast_ref::<&str>()
@@ -283,6 +296,10 @@ fn check_file(path: &Path, explicit: bool, options: &CheckOptions, validators: &
         }
     };
     let format = format.unwrap_or_else(|| sniff_format(&source.text));
+    if source.text.trim().is_empty() && options.forced_kind.is_none() {
+        outcome.skipped = Some(SkippedFile { path: display, reason: "empty file".to_string() });
+        return outcome;
+    }
     let parsed = parse(format, &source.text, &options.limits);
 
     if parsed.template {
@@ -293,12 +310,15 @@ fn check_file(path: &Path, explicit: bool, options: &CheckOptions, validators: &
         return outcome;
     }
 
-    let mut silenced = Vec::new();
+    // Each document keeps the pointers whose schema findings are dropped because another
+    // finding already covers them (a non-finite number, a removed Kubernetes API).
+    let mut silenced: Vec<Vec<String>> = vec![Vec::new(); parsed.documents.len()];
     let documents_json: Vec<Json> = parsed
         .documents
         .iter()
-        .map(|document| {
-            document.root.as_ref().map_or(Json::Null, |root| root.to_json(&mut String::new(), &mut silenced))
+        .zip(silenced.iter_mut())
+        .map(|(document, silenced)| {
+            document.root.as_ref().map_or(Json::Null, |root| root.to_json(&mut String::new(), silenced))
         })
         .collect();
 
@@ -325,7 +345,7 @@ fn check_file(path: &Path, explicit: bool, options: &CheckOptions, validators: &
     let mut schemas_used: Vec<String> = Vec::new();
     if let Some(classification) = &classification {
         if !matches!(classification.kind, Kind::Data) {
-            for (document, json) in parsed.documents.iter().zip(&documents_json) {
+            for ((document, json), silenced) in parsed.documents.iter().zip(&documents_json).zip(&mut silenced) {
                 // An empty document in a stream (a trailing `---`) contains no artifact, and kubectl
                 // and other readers skip it too.
                 let Some(root) = document
@@ -335,6 +355,12 @@ fn check_file(path: &Path, explicit: bool, options: &CheckOptions, validators: &
                 else {
                     continue;
                 };
+                if classification.kind == Kind::DeploymentManifest {
+                    if let Some(finding) = removed_api_finding(root, json, document, &source) {
+                        silenced.push("/apiVersion".to_string());
+                        outcome.findings.push(finding);
+                    }
+                }
                 let flavor = match classification.kind {
                     Kind::DeploymentManifest => {
                         discover::document_flavor(classification.kind, json).unwrap_or(classification.flavor)
@@ -363,7 +389,7 @@ fn check_file(path: &Path, explicit: bool, options: &CheckOptions, validators: &
                     schemas_used.push(id.clone());
                 }
                 let instance = without_schema_key(json);
-                validate_document(&compiled, root, &instance, &silenced, document, &source, &id, &mut outcome.findings);
+                validate_document(&compiled, root, &instance, silenced, document, &source, &id, &mut outcome.findings);
             }
         }
     }
@@ -378,6 +404,29 @@ fn check_file(path: &Path, explicit: bool, options: &CheckOptions, validators: &
         reason: classification.map(|c| c.reason),
     });
     outcome
+}
+
+/// Reports a Kubernetes object written against an API version that clusters no longer serve.
+fn removed_api_finding(
+    root: &source::Node,
+    json: &Json,
+    document: &Document,
+    source: &Arc<SourceText>,
+) -> Option<Finding> {
+    let api_version = json.get("apiVersion")?.as_str()?;
+    let kind = json.get("kind")?.as_str()?;
+    let removal = crate::kubernetes::removal(api_version, kind)?;
+    let span = root.get("apiVersion").map_or(root.span, |node| node.span);
+    let message = format!("\"{api_version}\" no longer serves {kind}: Kubernetes {} removed it", removal.removed_in);
+    let help = match removal.replacement {
+        Some(replacement) => format!("set apiVersion to {replacement} and check the fields that changed with it"),
+        None => format!("{kind} no longer exists in Kubernetes; remove the object or replace it"),
+    };
+    let mut finding =
+        Finding::new("k8s-api-removed", Severity::Error, message, source.locate(span, "/apiVersion")).with_help(help);
+    finding.document = Some(document.index);
+    finding.source = Some(source.clone());
+    Some(finding)
 }
 
 fn file_status(broken: bool, findings: &[Finding]) -> Status {
@@ -496,22 +545,36 @@ fn select_schema(
         if let Some(found) = matching {
             return Some(found);
         }
-        if !versions.is_empty() {
+        if let (Some(oldest), Some(newest)) = (versions.first(), versions.last()) {
             let known: Vec<&str> = versions.iter().map(|schema| schema.id.version.as_str()).collect();
             let root = document.root.as_ref();
             let span = root
                 .and_then(|root| source::pointer::resolve(root, &pointer).0.node.span.into())
                 .unwrap_or(document.span);
-            let mut finding = Finding::new(
-                "schema-version-unknown",
-                Severity::Warning,
-                format!("the file declares {flavor} version {declared}, which mlconform has no schema for; checked against {}", known.last().unwrap_or(&"?")),
-                source.locate(span, &pointer),
-            )
-            .with_help(format!("mlconform knows versions {}", known.join(", ")));
+            // A version older than every schema would fail on each renamed term; one finding that
+            // names the version says more than dozens of schema errors.
+            let too_old = schema::compare_versions(&declared, &oldest.id.version) == std::cmp::Ordering::Less;
+            let (code, severity, message) = if too_old {
+                (
+                    "schema-version-unsupported",
+                    Severity::Error,
+                    format!("{flavor} version {declared} is older than every version mlconform checks; the document was not validated"),
+                )
+            } else {
+                (
+                    "schema-version-unknown",
+                    Severity::Warning,
+                    format!("the file declares {flavor} version {declared}, which mlconform has no schema for; checked against {}", newest.id.version),
+                )
+            };
+            let mut finding = Finding::new(code, severity, message, source.locate(span, &pointer))
+                .with_help(format!("mlconform knows versions {}; migrate the file to one of them", known.join(", ")));
             finding.source = Some(source.clone());
             finding.document = Some(document.index);
             findings.push(finding);
+            if too_old {
+                return None;
+            }
         }
     }
     versions.last().copied()
@@ -525,9 +588,14 @@ fn declared_version(flavor: &str, json: &Json) -> Option<(String, String)> {
             .and_then(Json::as_str)
             .map(|version| (version.to_string(), "/schema_version".to_string())),
         "croissant" => {
-            let conforms = json.get("conformsTo").and_then(Json::as_str)?;
-            let version = conforms.trim_end_matches('/').rsplit('/').next()?;
-            Some((version.to_string(), "/conformsTo".to_string()))
+            if let Some(conforms) = json.get("conformsTo").and_then(Json::as_str) {
+                let version = conforms.trim_end_matches('/').rsplit('/').next()?;
+                return Some((version.to_string(), "/conformsTo".to_string()));
+            }
+            // Croissant 0.8 had no `conformsTo` and bound its `ml` prefix to this vocabulary.
+            let context = json.get("@context")?;
+            let old_vocabulary = context.to_string().contains("mlcommons.org/schema/");
+            old_vocabulary.then(|| ("0.8".to_string(), "/@context".to_string()))
         }
         _ => None,
     }
@@ -568,6 +636,12 @@ fn validate_document(
 fn validate_file(path: &Path, explicit: bool, schema: &UserSchema, options: &CheckOptions) -> FileOutcome {
     let display = path.display().to_string();
     let mut outcome = FileOutcome::default();
+    let is_schema_file = fs::canonicalize(path).is_ok_and(|canonical| schema.files.contains(&canonical));
+    if is_schema_file && !explicit {
+        outcome.skipped =
+            Some(SkippedFile { path: display, reason: "the schema itself, or a file it references".to_string() });
+        return outcome;
+    }
     let format = match discover::detect_format(path) {
         Some(format @ (Format::Json | Format::Yaml | Format::Markdown)) => Some(format),
         None if explicit => None,
@@ -594,15 +668,25 @@ fn validate_file(path: &Path, explicit: bool, schema: &UserSchema, options: &Che
     };
     let format = format.unwrap_or_else(|| sniff_format(&source.text));
     let mut parsed = parse(format, &source.text, &options.limits);
+    if format == Format::Markdown && parsed.documents.is_empty() && !parsed.broken && !explicit {
+        outcome.skipped = Some(SkippedFile { path: display, reason: "Markdown without front matter".to_string() });
+        return outcome;
+    }
     for issue in &parsed.issues {
         outcome.findings.push(issue_finding(issue, &source));
     }
 
     // A stream with no document at all still has to satisfy the schema, as the value `null`.
+    let mut empty_note = None;
     if parsed.documents.is_empty() && !parsed.broken && !parsed.template {
         let root = source::Node::new(source::Value::Null, source::Span::at(0));
         parsed.documents.push(Document { index: 0, root: Some(root), span: source::Span::at(0) });
+        empty_note = Some(match format {
+            Format::Markdown => "the file has no front matter, so its metadata is validated as null",
+            _ => "the file contains no document, so it is validated as null",
+        });
     }
+    let first_new = outcome.findings.len();
     for document in &parsed.documents {
         let root = document.root.clone().unwrap_or_else(|| source::Node::new(source::Value::Null, document.span));
         let mut silenced = Vec::new();
@@ -617,6 +701,12 @@ fn validate_file(path: &Path, explicit: bool, schema: &UserSchema, options: &Che
             &schema.display,
             &mut outcome.findings,
         );
+    }
+
+    if let Some(note) = empty_note {
+        for finding in &mut outcome.findings[first_new..] {
+            finding.note = Some(note.to_string());
+        }
     }
 
     let status = file_status(parsed.broken, &outcome.findings);
@@ -646,6 +736,30 @@ fn issue_finding(issue: &Issue, source: &Arc<SourceText>) -> Finding {
     finding
 }
 
+/// Says how to write a scalar so that YAML 1.1 and 1.2 readers agree, depending on what it is
+/// meant to be.
+fn version_difference_help(text: &str, read_as: &str, other_reading: &str) -> String {
+    let is_number = |reading: &str| reading.starts_with("the number") || reading.starts_with("the integer");
+    if is_number(read_as) && other_reading.starts_with("the string") {
+        // YAML 1.1 floats need a decimal point, and PyYAML also needs a signed exponent.
+        if let Some((mantissa, exponent)) = text.split_once(['e', 'E']) {
+            let (sign, digits) = match exponent.strip_prefix(['+', '-']) {
+                Some(digits) => (&exponent[..1], digits),
+                None => ("+", exponent),
+            };
+            let mantissa = if mantissa.contains('.') { mantissa.to_string() } else { format!("{mantissa}.0") };
+            return format!("write `{mantissa}e{sign}{digits}` so that YAML 1.1 readers also read a number");
+        }
+        return "quote the value if it is meant as a string; otherwise write it in a form both versions read as a number"
+            .to_string();
+    }
+    if is_number(read_as) && is_number(other_reading) {
+        return "quote the value if it is a string such as a file mode; if it is a decimal number, drop the leading zero"
+            .to_string();
+    }
+    "quote the value so that every reader reads a string".to_string()
+}
+
 /// Returns the stable code, severity, message and help of a parser issue.
 pub fn describe_issue(kind: &IssueKind) -> (&'static str, Severity, String, Option<String>) {
     match kind {
@@ -660,7 +774,7 @@ pub fn describe_issue(kind: &IssueKind) -> (&'static str, Severity, String, Opti
             "yaml-version-difference",
             Severity::Warning,
             format!("`{text}` is {read_as} here, but a YAML {other_version} reader such as PyYAML reads {other_reading}"),
-            Some("quote the value to make it a string for every reader, or write it in a form both versions read alike".to_string()),
+            Some(version_difference_help(text, read_as, other_reading)),
         ),
         IssueKind::DuplicateMergeKey { .. } => ("duplicate-merge-key", Severity::Error, "mapping has more than one `<<` merge key".to_string(), Some("merge several mappings with one key: `<<: [*first, *second]`".to_string())),
         IssueKind::InvalidMerge { message } => ("invalid-merge", Severity::Error, message.clone(), None),

@@ -9,6 +9,7 @@
 pub mod check;
 pub mod cli;
 pub mod discover;
+pub mod kubernetes;
 pub mod report;
 pub mod schema;
 pub mod source;

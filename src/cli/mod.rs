@@ -14,6 +14,10 @@ use crate::schema::user::{self, UriMap, UserSchemaOptions};
 use crate::schema::{self};
 use crate::source::{Limits, DEFAULT_MAX_DEPTH};
 
+/// The highest `--max-depth` accepted. Validation recurses once per nesting level on worker
+/// threads with a fixed stack, and depths far beyond this one overflowed it in testing.
+const MAX_DEPTH_CEILING: usize = 10_000;
+
 /// Checks machine-learning projects against versioned schemas and standards.
 #[derive(Debug, Parser)]
 #[command(name = "mlconform", version, about, long_about = None, propagate_version = true)]
@@ -110,8 +114,9 @@ pub struct CommonArgs {
     #[arg(long, short = 'j', visible_alias = "threads", value_name = "N", help_heading = "Limits")]
     pub jobs: Option<usize>,
 
-    /// Maximum nesting depth of JSON and YAML documents and schemas.
-    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_DEPTH, help_heading = "Limits")]
+    /// Maximum nesting depth of JSON and YAML documents and schemas (at most 10000).
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_DEPTH, help_heading = "Limits",
+          value_parser = parse_depth)]
     pub max_depth: usize,
 
     /// Maximum number of nodes YAML aliases may copy into one file.
@@ -215,6 +220,14 @@ fn parse_pin(text: &str) -> Result<schema::SchemaId, String> {
         });
     }
     Ok(id)
+}
+
+fn parse_depth(text: &str) -> Result<usize, String> {
+    let depth: usize = text.parse().map_err(|_| format!("expected a whole number, found \"{text}\""))?;
+    if depth == 0 || depth > MAX_DEPTH_CEILING {
+        return Err(format!("{depth} is outside the allowed range 1 to {MAX_DEPTH_CEILING}"));
+    }
+    Ok(depth)
 }
 
 fn parse_kind(text: &str) -> Result<Kind, String> {
@@ -337,7 +350,15 @@ fn write_report(path: &Path, text: &str, inputs: &[PathBuf], report: &Report) ->
     let folder = path.parent().filter(|parent| !parent.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let name = path.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_else(|| "report".to_string());
     let temporary = folder.join(format!(".{name}.{}.tmp", std::process::id()));
-    std::fs::write(&temporary, text).map_err(|error| format!("cannot write {}: {error}", temporary.display()))?;
+    if !folder.is_dir() {
+        return Err(format!(
+            "cannot write the report to {}: the folder {} does not exist",
+            path.display(),
+            folder.display()
+        ));
+    }
+    std::fs::write(&temporary, text)
+        .map_err(|error| format!("cannot write the report to {}: {error}", path.display()))?;
     std::fs::rename(&temporary, path).map_err(|error| {
         let _ = std::fs::remove_file(&temporary);
         format!("cannot move the report into {}: {error}", path.display())

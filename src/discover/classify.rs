@@ -347,7 +347,7 @@ fn classify_kubernetes(documents: &[(usize, &Value)]) -> Option<Verdict> {
         let kinds: Vec<&str> = objects.iter().map(|(_, object)| object.kind).collect();
         return Some(Verdict::skip(format!("Kubernetes objects without a model workload ({})", kinds.join(", "))));
     };
-    let reason = format!("Kubernetes {} ({}) in document {}", workload.kind, workload.api_version, index + 1);
+    let reason = format!("Kubernetes {} ({}) in document index {index}", workload.kind, workload.api_version);
     Some(Verdict::named(Kind::DeploymentManifest, workload.flavor, reason))
 }
 

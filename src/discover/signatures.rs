@@ -164,7 +164,10 @@ pub(crate) fn kubernetes(document: &Value) -> Option<KubernetesObject<'_>> {
         // InferenceService has the same shape.
         ("serving.kserve.io" | "serving.kubeflow.org", "InferenceService") => "kserve",
         ("machinelearning.seldon.io", "SeldonDeployment") => "seldon",
-        ("apps" | "extensions" | "batch", "Deployment" | "StatefulSet" | "DaemonSet" | "Job") => "k8s-workload",
+        (
+            "apps" | "extensions" | "batch",
+            "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet" | "Job" | "CronJob",
+        ) => "k8s-workload",
         _ => "k8s-object",
     };
     Some(KubernetesObject { api_version, kind, flavor })

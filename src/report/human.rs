@@ -4,9 +4,52 @@
 use std::collections::HashMap;
 use std::fmt;
 
-use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode};
+use std::sync::Arc;
 
-use super::{Finding, Report, Severity, ToolError};
+use miette::{
+    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents, SourceCode,
+    SourceSpan, SpanContents,
+};
+
+use super::{Finding, Report, Severity, SourceText, ToolError};
+
+/// Lines longer than this many characters are not excerpted: the finding's location is printed
+/// instead, so a minified one-line JSON file does not flood the terminal.
+const MAX_EXCERPT_LINE: usize = 400;
+
+/// A file's text as miette reads it, with lines and columns counted as mlconform counts them
+/// (Unicode scalar values, CRLF and lone CR as one break); miette alone counts bytes.
+#[derive(Debug)]
+struct Excerpt(Arc<SourceText>);
+
+impl SourceCode for Excerpt {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        context_lines_before: usize,
+        context_lines_after: usize,
+    ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
+        let inner = self.0.text.as_str().read_span(span, context_lines_before, context_lines_after)?;
+        let start = inner.span().offset();
+        let position = self.0.lines.position(&self.0.text, start);
+        Ok(Box::new(MietteSpanContents::new_named(
+            self.0.path.clone(),
+            inner.data(),
+            *inner.span(),
+            position.line - 1,
+            position.column - 1,
+            inner.line_count(),
+        )))
+    }
+}
+
+/// Whether the line holding byte `offset` is short enough to excerpt.
+fn excerpt_fits(source: &SourceText, offset: usize) -> bool {
+    let position = source.lines.position(&source.text, offset);
+    let start = source.lines.line_start(position.line).unwrap_or(0);
+    let end = source.lines.line_start(position.line + 1).unwrap_or(source.text.len());
+    source.text[start..end.max(start)].chars().count() <= MAX_EXCERPT_LINE
+}
 
 /// How to draw: colours and Unicode for a terminal, plain ASCII for files and tests.
 #[derive(Debug, Clone, Copy)]
@@ -19,7 +62,7 @@ pub struct Style {
 pub fn render(report: &Report, style: Style, verbose: bool) -> String {
     let theme = if style.color { GraphicalTheme::unicode() } else { GraphicalTheme::none() };
     let handler = GraphicalReportHandler::new_themed(theme).with_width(style.width).with_links(false);
-    let mut sources: HashMap<&str, NamedSource<String>> = HashMap::new();
+    let mut sources: HashMap<&str, Excerpt> = HashMap::new();
     let mut out = String::new();
 
     if verbose {
@@ -43,16 +86,20 @@ pub fn render(report: &Report, style: Style, verbose: bool) -> String {
     }
 
     for finding in &report.findings {
-        let source = finding.source.as_ref().map(|source| {
-            &*sources
-                .entry(source.path.as_str())
-                .or_insert_with(|| NamedSource::new(source.path.clone(), source.text.clone()))
-        });
+        let source = finding
+            .source
+            .as_ref()
+            .filter(|source| excerpt_fits(source, finding.location.span.start))
+            .map(|source| &*sources.entry(source.path.as_str()).or_insert_with(|| Excerpt(source.clone())));
         let rendered = Rendered { finding, source };
         let _ = handler.render_report(&mut out, &rendered);
     }
     for error in &report.tool_errors {
-        let source = error.source.as_ref().map(|source| NamedSource::new(source.path.clone(), source.text.clone()));
+        let source = error
+            .source
+            .as_ref()
+            .filter(|source| error.location.as_ref().is_none_or(|location| excerpt_fits(source, location.span.start)))
+            .map(|source| Excerpt(source.clone()));
         let rendered = RenderedToolError { error, source: source.as_ref() };
         let _ = handler.render_report(&mut out, &rendered);
     }
@@ -82,7 +129,7 @@ fn summary_line(report: &Report) -> String {
 /// A finding seen through miette's `Diagnostic` trait.
 struct Rendered<'a> {
     finding: &'a Finding,
-    source: Option<&'a NamedSource<String>>,
+    source: Option<&'a Excerpt>,
 }
 
 impl fmt::Debug for Rendered<'_> {
@@ -131,8 +178,14 @@ impl Diagnostic for Rendered<'_> {
             let location = &related.location;
             parts.push(format!("{} at {}:{}:{}", related.message, location.path, location.line, location.column));
         }
-        if let Some(schema) = &self.finding.schema {
-            parts.push(format!("schema: {schema}"));
+        if let Some(document) = self
+            .finding
+            .document
+            .filter(|_| self.finding.location.path.ends_with(".yaml") || self.finding.location.path.ends_with(".yml"))
+        {
+            if document > 0 {
+                parts.push(format!("in document index {document} of the YAML stream (the first is 0)"));
+            }
         }
         (!parts.is_empty()).then(|| Box::new(parts.join("\n")) as Box<dyn fmt::Display>)
     }
@@ -164,7 +217,7 @@ fn first_line(text: &str, span: crate::source::Span) -> crate::source::Span {
 
 struct RenderedToolError<'a> {
     error: &'a ToolError,
-    source: Option<&'a NamedSource<String>>,
+    source: Option<&'a Excerpt>,
 }
 
 impl fmt::Debug for RenderedToolError<'_> {

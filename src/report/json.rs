@@ -82,6 +82,8 @@ struct JsonSkipped<'a> {
 
 #[derive(Serialize)]
 struct JsonToolError<'a> {
+    code: &'static str,
+    severity: &'static str,
     message: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     path: Option<&'a str>,
@@ -89,6 +91,12 @@ struct JsonToolError<'a> {
     line: Option<usize>,
     #[serde(skip_serializing_if = "Option::is_none")]
     column: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    end_line: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    end_column: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pointer: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     help: Option<&'a str>,
 }
@@ -120,12 +128,20 @@ pub fn render(report: &Report) -> String {
         tool_errors: report
             .tool_errors
             .iter()
-            .map(|error| JsonToolError {
-                message: &error.message,
-                path: error.location.as_ref().map(|location| location.path.as_str()),
-                line: error.location.as_ref().map(|location| location.line),
-                column: error.location.as_ref().map(|location| location.column),
-                help: error.help.as_deref(),
+            .map(|error| {
+                let location = error.location.as_ref();
+                JsonToolError {
+                    code: "tool-error",
+                    severity: "error",
+                    message: &error.message,
+                    path: location.map(|location| location.path.as_str()),
+                    line: location.map(|location| location.line),
+                    column: location.map(|location| location.column),
+                    end_line: location.map(|location| location.end_line),
+                    end_column: location.map(|location| location.end_column),
+                    pointer: location.map(|location| location.pointer.as_str()),
+                    help: error.help.as_deref(),
+                }
             })
             .collect(),
     };

@@ -172,7 +172,7 @@ fn branch_types(schema: &Json, keyword_location: &str) -> Option<String> {
             }
             _ => {
                 if let Some(constant) = branch.get("const") {
-                    names.push(constant.to_string());
+                    names.push(format!("the value {}", short(constant)));
                 } else {
                     return None;
                 }
@@ -269,6 +269,7 @@ pub(crate) fn short(value: &Json) -> String {
             1 => "an object with 1 key".to_string(),
             n => format!("an object with {n} keys"),
         },
+        Json::String(text) => format!("\"{}\"", truncate(text, 80)),
         scalar => truncate(&scalar.to_string(), 80),
     }
 }
@@ -277,7 +278,14 @@ fn list(options: &Json) -> String {
     let Some(items) = options.as_array() else {
         return short(options);
     };
-    let shown: Vec<String> = items.iter().take(12).map(|item| truncate(&item.to_string(), 40)).collect();
+    let shown: Vec<String> = items
+        .iter()
+        .take(12)
+        .map(|item| match item {
+            Json::String(text) => format!("\"{}\"", truncate(text, 40)),
+            other => truncate(&other.to_string(), 40),
+        })
+        .collect();
     let more = items.len().saturating_sub(shown.len());
     if more > 0 {
         format!("{} and {more} more", shown.join(", "))

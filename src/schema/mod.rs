@@ -29,12 +29,16 @@ impl SchemaId {
         format!("{ID_PREFIX}{}/{}/{}.json", self.kind, self.flavor, self.version)
     }
 
-    /// Parses `kind/flavor@version` or an embedded schema's `$id` URI.
+    /// Parses `kind/flavor@version`, an embedded schema's `$id` URI, or a path that ends in
+    /// `<kind>/<flavor>/<version>.json`, as `mlconform schemas export` writes them (the form
+    /// editors resolve in a `yaml-language-server` comment).
     pub fn parse(text: &str) -> Option<SchemaId> {
-        if let Some(rest) = text.strip_prefix(ID_PREFIX) {
-            let rest = rest.strip_suffix(".json")?;
-            let mut parts = rest.splitn(3, '/');
-            let (kind, flavor, version) = (parts.next()?, parts.next()?, parts.next()?);
+        if let Some(rest) = text.strip_suffix(".json") {
+            let mut parts = rest.rsplit(['/', '\\']);
+            let (version, flavor, kind) = (parts.next()?, parts.next()?, parts.next()?);
+            if [version, flavor, kind].iter().any(|part| part.is_empty()) {
+                return None;
+            }
             return Some(SchemaId { kind: kind.into(), flavor: flavor.into(), version: version.into() });
         }
         let (path, version) = text.split_once('@')?;
@@ -176,8 +180,10 @@ mod tests {
     fn schema_id_round_trips() {
         let id = SchemaId { kind: "model-card".into(), flavor: "hf".into(), version: "1.0.0".into() };
         assert_eq!(SchemaId::parse(&id.to_string()), Some(id.clone()));
-        assert_eq!(SchemaId::parse(&id.uri()), Some(id));
+        assert_eq!(SchemaId::parse(&id.uri()), Some(id.clone()));
+        assert_eq!(SchemaId::parse("../.schemas/model-card/hf/1.0.0.json"), Some(id));
         assert_eq!(SchemaId::parse("nonsense"), None);
+        assert_eq!(SchemaId::parse("a.json"), None);
     }
 
     /// Collects every `x-help` string of a schema.

@@ -67,8 +67,9 @@ struct Reference {
     written: String,
 }
 
-/// Checks the references of `root` and of every schema it reaches.
-pub fn check(root: &Loaded, base_uri: &str, offline: &Offline, draft: Draft) -> Result<(), SchemaProblem> {
+/// Checks the references of `root` and of every schema it reaches. Returns the URIs of the
+/// documents it read, the root's included.
+pub fn check(root: &Loaded, base_uri: &str, offline: &Offline, draft: Draft) -> Result<Vec<String>, SchemaProblem> {
     let mut docs: HashMap<String, Doc> = HashMap::new();
     let mut resources: HashMap<String, (String, String)> = HashMap::new();
     let mut anchors: HashMap<String, (String, String)> = HashMap::new();
@@ -107,11 +108,16 @@ pub fn check(root: &Loaded, base_uri: &str, offline: &Offline, draft: Draft) -> 
                 }
                 Err(message) => {
                     let source = docs[&doc_uri].source.clone();
+                    let remote = !target_doc.starts_with("file:");
+                    let help = remote.then(|| {
+                        "mlconform never fetches schemas: map the URI prefix to a local folder with --map-uri PREFIX=DIR"
+                            .to_string()
+                    });
                     return Err(SchemaProblem {
-                        message: format!("unresolvable reference \"{target}\": {message}"),
+                        message: format!("cannot resolve the reference to {target}: {message}"),
                         location: Some(Box::new(source.locate(value_span, ""))),
                         source: Some(source),
-                        help: Some("mlconform never fetches schemas: map the URI prefix to a local folder with --map-uri PREFIX=DIR".to_string()),
+                        help,
                     });
                 }
             }
@@ -121,7 +127,10 @@ pub fn check(root: &Loaded, base_uri: &str, offline: &Offline, draft: Draft) -> 
         }
     }
 
-    find_cycle(&docs, &resources, &anchors, &references, draft)
+    find_cycle(&docs, &resources, &anchors, &references, draft)?;
+    let mut loaded: Vec<String> = docs.into_keys().collect();
+    loaded.sort();
+    Ok(loaded)
 }
 
 struct Walker<'a> {

@@ -76,12 +76,12 @@ impl Offline {
                 return self.inside_roots(&path, uri);
             }
         }
-        Err(format!("\"{uri}\" cannot be resolved: remote retrieval is disabled and no --map-uri prefix maps it to a local folder"))
+        Err("remote retrieval is disabled and no --map-uri prefix maps it to a local folder".to_string())
     }
 
     fn inside_roots(&self, path: &Path, uri: &str) -> Result<PathBuf, String> {
-        let canonical = fs::canonicalize(path)
-            .map_err(|error| format!("\"{uri}\" maps to {}, which cannot be read: {error}", path.display()))?;
+        let canonical =
+            fs::canonicalize(path).map_err(|error| format!("{} cannot be read: {error}", path.display()))?;
         if self.roots.iter().any(|root| canonical.starts_with(root)) {
             Ok(canonical)
         } else {
@@ -172,6 +172,9 @@ pub struct UserSchema {
     pub compiled: Compiled,
     /// The path as given, for reports.
     pub display: String,
+    /// Canonical paths of the schema file and of every local file its `$ref`s load, so that
+    /// `validate` does not check the schema against itself when walking the folder holding it.
+    pub files: Vec<PathBuf>,
 }
 
 /// Reads, checks and compiles a user's schema file.
@@ -179,6 +182,11 @@ pub fn load_user_schema(path: &Path, options: &UserSchemaOptions) -> Result<User
     let display = path.display().to_string();
     let problem = |message: String| SchemaProblem { message, location: None, source: None, help: None };
 
+    for map in &options.maps {
+        if !map.dir.is_dir() {
+            return Err(problem(format!("--map-uri {}={}: the folder does not exist", map.prefix, map.dir.display())));
+        }
+    }
     let canonical =
         fs::canonicalize(path).map_err(|error| problem(format!("cannot read schema {display}: {error}")))?;
     let folder = canonical.parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("/"));
@@ -226,7 +234,13 @@ fn compile(
     display: String,
 ) -> Result<UserSchema, SchemaProblem> {
     let draft = refs::draft_of(&loaded.json).unwrap_or(default_draft);
-    refs::check(&loaded, base_uri, offline, draft)?;
+    let loaded_uris = refs::check(&loaded, base_uri, offline, draft)?;
+    let files = loaded_uris
+        .iter()
+        .filter_map(|uri| url::Url::parse(uri).ok())
+        .filter_map(|url| url.to_file_path().ok())
+        .filter_map(|path| fs::canonicalize(path).ok())
+        .collect();
 
     let validator = jsonschema::options()
         .with_draft(draft)
@@ -234,13 +248,39 @@ fn compile(
         .with_base_uri(base_uri.to_string())
         .with_retriever(offline.clone())
         .build(&loaded.json)
-        .map_err(|error| SchemaProblem {
-            message: format!("the schema does not compile: {error}"),
-            location: Some(Box::new(loaded.source.locate(loaded.root.span, ""))),
-            source: Some(loaded.source.clone()),
-            help: None,
-        })?;
-    Ok(UserSchema { compiled: Compiled { validator, schema: loaded.json }, display })
+        .map_err(|error| compile_problem(&loaded, &error))?;
+    Ok(UserSchema { compiled: Compiled { validator, schema: loaded.json }, display, files })
+}
+
+/// Locates a schema the validator cannot compile at the offending keyword, and words the most
+/// common faults (an unknown type name, an invalid regular expression) plainly.
+fn compile_problem(loaded: &Loaded, error: &jsonschema::ValidationError<'_>) -> SchemaProblem {
+    let pointer = error.instance_path().to_string();
+    let (target, _) = crate::source::pointer::resolve(&loaded.root, &pointer);
+    let value = error.instance();
+    let (message, help) = if pointer.ends_with("/type") || pointer.contains("/type/") {
+        (
+            format!("{} is not a JSON Schema type", super::errors::short(value)),
+            Some("use array, boolean, integer, null, number, object or string".to_string()),
+        )
+    } else if pointer.ends_with("/pattern") || pointer.contains("/patternProperties/") {
+        let detail = value
+            .as_str()
+            .and_then(|pattern| regex::Regex::new(pattern).err())
+            .map(|error| {
+                error.to_string().lines().last().unwrap_or("").trim().trim_start_matches("error: ").to_string()
+            })
+            .unwrap_or_default();
+        (format!("{} is not a valid regular expression: {detail}", super::errors::short(value)), None)
+    } else {
+        (format!("the schema does not compile: {error}"), None)
+    };
+    SchemaProblem {
+        message,
+        location: Some(Box::new(loaded.source.locate(target.node.span, &pointer))),
+        source: Some(loaded.source.clone()),
+        help,
+    }
 }
 
 fn percent_decode(text: &str) -> String {

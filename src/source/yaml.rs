@@ -270,7 +270,7 @@ impl<'a> Loader<'a> {
             self.on_flow_limit(offset);
             return;
         }
-        let message = error.info().to_string();
+        let message = reword_scan_error(error.info(), self.text, offset);
         self.issue(IssueKind::Syntax { message }, Span::at(offset), self.pointer());
     }
 
@@ -597,6 +597,19 @@ impl<'a> Loader<'a> {
         }
         ControlFlow::Continue(())
     }
+}
+
+/// Rewords scanner errors whose own text misleads. saphyr-parser, like PyYAML, rejects a tab
+/// right after the `:` of a block mapping entry, which YAML 1.2 allows, and says the tab is no
+/// whitespace.
+fn reword_scan_error(info: &str, text: &str, offset: usize) -> String {
+    let near = |range: std::ops::Range<usize>| text.get(range).unwrap_or("");
+    let tab_follows = near(offset.saturating_sub(1)..offset) == "\t" || near(offset..offset + 1) == "\t";
+    if info.contains("must be followed by a valid YAML whitespace") && tab_follows {
+        return "a tab after `:` is not accepted by this parser or by PyYAML, although YAML 1.2 allows it; use a space"
+            .to_string();
+    }
+    info.to_string()
 }
 
 /// saphyr-parser 0.3 keeps the flow nesting level in a `u8` and fails with this message when an

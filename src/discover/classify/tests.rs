@@ -381,7 +381,7 @@ fn kserve_inference_service() {
 
     assert_eq!(kind_and_flavor(&verdict), (Kind::DeploymentManifest, "kserve"));
     let Verdict::Artifact(classification) = verdict else { unreachable!() };
-    assert_eq!(classification.reason, "Kubernetes InferenceService (serving.kserve.io/v1beta1) in document 1");
+    assert_eq!(classification.reason, "Kubernetes InferenceService (serving.kserve.io/v1beta1) in document index 0");
 }
 
 #[test]
@@ -421,7 +421,7 @@ fn first_workload_sets_flavor() {
 
     assert_eq!(kind_and_flavor(&verdict), (Kind::DeploymentManifest, "k8s-workload"));
     let Verdict::Artifact(classification) = verdict else { unreachable!() };
-    assert_eq!(classification.reason, "Kubernetes Job (batch/v1) in document 2");
+    assert_eq!(classification.reason, "Kubernetes Job (batch/v1) in document index 1");
 }
 
 #[test]
@@ -445,7 +445,7 @@ fn document_flavor_per_object() {
         (seldon, Some("seldon")),
         (deployment, Some("k8s-workload")),
         (service(), Some("k8s-object")),
-        (cron_job, Some("k8s-object")),
+        (cron_job, Some("k8s-workload")),
         (json!({"kind": "Service"}), None),
         (Value::Null, None),
     ];
