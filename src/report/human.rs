@@ -70,7 +70,7 @@ pub fn render(report: &Report, style: Style, verbose: bool) -> String {
             let what = match (&file.kind, &file.flavor) {
                 (Some(kind), Some(flavor)) => format!("{kind} ({flavor})"),
                 (Some(kind), None) => kind.clone(),
-                _ => "unclassified".to_string(),
+                _ => "not classified, because the file could not be read or parsed".to_string(),
             };
             let schemas =
                 if file.schemas.is_empty() { String::new() } else { format!(", schema {}", file.schemas.join(", ")) };
