@@ -423,3 +423,69 @@ fn show_config_without_any_file() {
     assert_eq!(run.code, 0);
     assert!(run.stdout.starts_with("# Configuration for .: no configuration file (defaults)\n"), "{}", run.stdout);
 }
+
+/// Copies the folder `from` into `to`, recursively.
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+#[test]
+fn init_example_project() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&common::root().join("fixtures/example-project"), dir.path());
+    std::fs::create_dir(dir.path().join("outputs")).unwrap();
+
+    let run = run_in(dir.path(), &["init"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        run.stdout,
+        "wrote ./mlconform.toml: found 1 model-card, 2 training-config, 1 deployment-manifest, 1 data; packs core@1, security@1, model-cards@1\n"
+    );
+    let written = std::fs::read_to_string(dir.path().join("mlconform.toml")).unwrap();
+    insta::assert_snapshot!(written);
+
+    let shown = run_in(dir.path(), &["check", "--show-config"]);
+    assert_eq!(shown.code, 0, "the written file is a valid configuration: {}", shown.stdout);
+}
+
+#[test]
+fn init_refuses_to_overwrite_without_force() {
+    let project = write_project(&[("mlconform.toml", "fail-on = \"never\"\n"), ("train.yaml", TRAIN_DUPLICATE)]);
+    let run = run_in(project.path(), &["init"]);
+    assert_eq!(run.code, 2);
+    assert_eq!(run.stderr, "error: ./mlconform.toml already exists; pass --force to overwrite it\n");
+    let kept = std::fs::read_to_string(project.path().join("mlconform.toml")).unwrap();
+    assert_eq!(kept, "fail-on = \"never\"\n");
+
+    let forced = run_in(project.path(), &["init", "--force"]);
+    assert_eq!(forced.code, 0, "{}", forced.stderr);
+    let written = std::fs::read_to_string(project.path().join("mlconform.toml")).unwrap();
+    assert!(written.contains("#   training-config (hf-trainer), 1 file: train.yaml\n"), "{written}");
+}
+
+#[test]
+fn init_refuses_beside_pyproject_table() {
+    let project = write_project(&[("pyproject.toml", "[tool.mlconform]\nfail-on = \"never\"\n")]);
+    let run = run_in(project.path(), &["init"]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("already configures mlconform in [tool.mlconform]"), "{}", run.stderr);
+    assert!(!project.path().join("mlconform.toml").exists());
+}
+
+#[test]
+fn init_on_named_folder() {
+    let project = write_project(&[("ml/train.yaml", TRAIN_DUPLICATE)]);
+    let run = run_in(project.path(), &["init", "ml"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let written = std::fs::read_to_string(project.path().join("ml/mlconform.toml")).unwrap();
+    assert!(written.contains("packs = [\"core@1\", \"security@1\"]\n"), "{written}");
+}

@@ -33,6 +33,8 @@ pub enum Command {
     Validate(ValidateArgs),
     /// List the embedded schemas, or export them for editors.
     Schemas(SchemasArgs),
+    /// Write a commented mlconform.toml for the project in a folder.
+    Init(InitArgs),
 }
 
 #[derive(Debug, Args)]
@@ -75,6 +77,17 @@ pub struct CheckArgs {
 
     #[command(flatten)]
     pub common: CommonArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// The project folder to look at and write mlconform.toml into.
+    #[arg(default_value = ".")]
+    pub path: PathBuf,
+
+    /// Overwrite an existing mlconform.toml.
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]
@@ -330,6 +343,16 @@ pub fn run(cli: Cli) -> ExitCode {
                     ExitCode::from(2)
                 }
             },
+        },
+        Command::Init(args) => match config::init::write(&args.path, args.force) {
+            Ok(written) => {
+                println!("{}", written.summary);
+                ExitCode::SUCCESS
+            }
+            Err(message) => {
+                eprintln!("error: {message}");
+                ExitCode::from(2)
+            }
         },
     }
 }

@@ -37,6 +37,7 @@
 
 mod apply;
 mod discover;
+pub mod init;
 mod parse;
 pub mod pattern;
 pub mod show;
