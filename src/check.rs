@@ -14,6 +14,7 @@ use rayon::prelude::*;
 use serde_json::Value as Json;
 
 use crate::discover::{self, Format, Kind, Verdict, WalkOptions};
+use crate::report::waivers::{self, Date};
 use crate::report::{
     FileReport, Finding, Location, Related, Report, Severity, SkippedFile, SourceText, Status, ToolError,
 };
@@ -35,6 +36,15 @@ pub struct CheckOptions {
     /// Schema versions chosen per kind and flavor, overriding the version a file declares
     /// (but not a `$schema` pin inside the file).
     pub pins: Vec<schema::SchemaId>,
+    /// Rule packs to run, as `NAME` or `NAME@VERSION`; empty for the default `core` and
+    /// `security`.
+    pub packs: Vec<String>,
+    /// Rule-pack files to load besides the packs.
+    pub rule_files: Vec<PathBuf>,
+    /// The project configuration of each file (`mlconform.toml`); `None` to check without one.
+    pub config: Option<Arc<crate::config::Configs>>,
+    /// The date waivers expire against; `None` for today's date in UTC.
+    pub today: Option<Date>,
 }
 
 impl Default for CheckOptions {
@@ -46,6 +56,10 @@ impl Default for CheckOptions {
             threads: None,
             max_file_size: DEFAULT_MAX_FILE_SIZE,
             pins: Vec::new(),
+            packs: Vec::new(),
+            rule_files: Vec::new(),
+            config: None,
+            today: None,
         }
     }
 }
@@ -65,6 +79,7 @@ struct FileOutcome {
     skipped: Option<SkippedFile>,
     findings: Vec<Finding>,
     tool_errors: Vec<ToolError>,
+    waiver_comments: Vec<waivers::Comment>,
 }
 
 /// Runs `mlconform check` over `paths`.
@@ -84,13 +99,16 @@ where
     F: Fn(&discover::WalkEntry) -> FileOutcome + Sync,
 {
     let mut report = Report::default();
-    let walk = match discover::walk(paths, &options.walk) {
+    let mut walk = match discover::walk(paths, &options.walk) {
         Ok(walk) => walk,
         Err(error) => {
             report.tool_errors.push(ToolError { message: error.to_string(), location: None, source: None, help: None });
             return report;
         }
     };
+    if let Some(config) = &options.config {
+        config.exclude_walked(&mut walk);
+    }
     for skipped in walk.skipped {
         report.skipped.push(SkippedFile { path: skipped.path.display().to_string(), reason: skipped.reason });
     }
@@ -144,12 +162,16 @@ where
         Err(_) => walk.files.iter().map(check_one).collect(),
     };
 
+    let mut waiver_comments = Vec::new();
     for outcome in outcomes {
         report.files.extend(outcome.file);
         report.skipped.extend(outcome.skipped);
         report.findings.extend(outcome.findings);
         report.tool_errors.extend(outcome.tool_errors);
+        waiver_comments.extend(outcome.waiver_comments);
     }
+    let today = options.today.unwrap_or_else(Date::today);
+    crate::config::apply(&mut report, options.config.as_deref(), waiver_comments, today);
     report.sort();
     report
 }
@@ -269,10 +291,11 @@ fn sniff_format(text: &str) -> Format {
 fn check_file(path: &Path, explicit: bool, options: &CheckOptions, validators: &Validators) -> FileOutcome {
     let display = path.display().to_string();
     let mut outcome = FileOutcome::default();
+    let configured_kind = options.config.as_ref().and_then(|config| config.kind_override(path));
 
     let format = match discover::detect_format(path) {
         Some(format) => Some(format),
-        None if explicit && options.forced_kind.is_some() => None,
+        None if (explicit && options.forced_kind.is_some()) || configured_kind.is_some() => None,
         None => {
             outcome.skipped =
                 Some(SkippedFile { path: display, reason: "not a file type mlconform checks".to_string() });
@@ -322,8 +345,9 @@ fn check_file(path: &Path, explicit: bool, options: &CheckOptions, validators: &
         })
         .collect();
 
-    let classification = match options.forced_kind {
-        Some(kind) if explicit => Some(forced_classification(path, format, kind, &documents_json, &options.pins)),
+    let classification = match (options.forced_kind, &configured_kind) {
+        (Some(kind), _) if explicit => Some(forced_classification(path, format, kind, &documents_json, &options.pins)),
+        (_, Some(forced)) => Some(configured_classification(path, format, forced, &documents_json, &options.pins)),
         _ => match discover::classify(path, format, &documents_json) {
             Verdict::Artifact(classification) => Some(classification),
             Verdict::Skip { reason } => {
@@ -336,6 +360,8 @@ fn check_file(path: &Path, explicit: bool, options: &CheckOptions, validators: &
             }
         },
     };
+
+    outcome.waiver_comments = waivers::scan(&source, format, &parsed.documents);
 
     // Parser findings come first: they hold even when the file could not be classified.
     for issue in &parsed.issues {
@@ -480,6 +506,23 @@ fn forced_classification(
         (Kind::Scaler, _) => "standard",
     };
     discover::Classification { kind, flavor, reason: format!("kind forced to {} by --kind", kind.as_str()) }
+}
+
+/// Classifies a file whose kind a `[kinds]` entry of the configuration sets: with the entry's
+/// flavor when it names one, else as for `--kind`.
+fn configured_classification(
+    path: &Path,
+    format: Format,
+    forced: &crate::config::ForcedKind,
+    documents: &[Json],
+    pins: &[schema::SchemaId],
+) -> discover::Classification {
+    let mut classification = match forced.flavor {
+        Some(flavor) => discover::Classification { kind: forced.kind, flavor, reason: String::new() },
+        None => forced_classification(path, format, forced.kind, documents, pins),
+    };
+    classification.reason = forced.reason.clone();
+    classification
 }
 
 /// Removes a top-level `$schema` key from the instance. The key names the schema rather than

@@ -35,7 +35,9 @@ fn example_project_verbose() {
 
 #[test]
 fn help_texts() {
-    for command in [&["--help"][..], &["check", "--help"], &["validate", "--help"], &["schemas", "--help"]] {
+    for command in
+        [&["--help"][..], &["check", "--help"], &["validate", "--help"], &["schemas", "--help"], &["init", "--help"]]
+    {
         let run = run(command);
         assert_eq!(run.code, 0, "{command:?}");
         insta::assert_snapshot!(format!("help_{}", command.join("_").replace("--", "")), run.stdout);

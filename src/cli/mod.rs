@@ -4,11 +4,14 @@
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::check::{self, CheckOptions, DEFAULT_MAX_FILE_SIZE};
+use crate::config::{self, Configs, Selector};
 use crate::discover::{Kind, WalkOptions};
+use crate::report::waivers::Date;
 use crate::report::{self, Report, Severity};
 use crate::schema::user::{self, UriMap, UserSchemaOptions};
 use crate::schema::{self};
@@ -34,6 +37,8 @@ pub enum Command {
     Validate(ValidateArgs),
     /// List the embedded schemas, or export them for editors.
     Schemas(SchemasArgs),
+    /// Write a commented mlconform.toml for the project in a folder.
+    Init(InitArgs),
 }
 
 #[derive(Debug, Args)]
@@ -51,8 +56,42 @@ pub struct CheckArgs {
     #[arg(long = "schema-version", value_name = "KIND/FLAVOR@VERSION", value_parser = parse_pin)]
     pub schema_versions: Vec<schema::SchemaId>,
 
+    /// Read the configuration from FILE (an mlconform.toml, or a pyproject.toml with a
+    /// [tool.mlconform] table) for every file, instead of each file's nearest one.
+    #[arg(long, value_name = "FILE", help_heading = "Configuration")]
+    pub config: Option<PathBuf>,
+
+    /// Print the effective configuration and where each value comes from, then exit.
+    #[arg(long, help_heading = "Configuration")]
+    pub show_config: bool,
+
+    /// Report only these rules and findings: rule ids, id prefixes, rule names or finding
+    /// codes, comma-separated or repeated. Replaces `select` of the configuration.
+    #[arg(long, value_name = "RULES", value_delimiter = ',', value_parser = parse_selector, help_heading = "Configuration")]
+    pub select: Option<Vec<Selector>>,
+
+    /// Do not report these rules and findings (comma-separated or repeated). Added to
+    /// `ignore` of the configuration.
+    #[arg(long, value_name = "RULES", value_delimiter = ',', value_parser = parse_selector, help_heading = "Configuration")]
+    pub ignore: Vec<Selector>,
+
+    /// Check waiver expiry dates against this date instead of today's date (in UTC).
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date, hide = true)]
+    pub today: Option<Date>,
+
     #[command(flatten)]
     pub common: CommonArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// The project folder to look at and write mlconform.toml into.
+    #[arg(default_value = ".")]
+    pub path: PathBuf,
+
+    /// Overwrite an existing mlconform.toml.
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]
@@ -89,9 +128,10 @@ pub struct CommonArgs {
     #[arg(long, short = 'o', value_name = "FILE", help_heading = "Output")]
     pub output: Option<PathBuf>,
 
-    /// Lowest severity that makes the exit code 1.
-    #[arg(long, value_enum, default_value_t = FailOn::Error, help_heading = "Output")]
-    pub fail_on: FailOn,
+    /// Lowest severity that makes the exit code 1 [default: error, or for `check` the
+    /// `fail-on` of the configuration].
+    #[arg(long, value_enum, help_heading = "Output")]
+    pub fail_on: Option<FailOn>,
 
     /// Colour in human output.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto, help_heading = "Output")]
@@ -173,6 +213,15 @@ impl FailOn {
             FailOn::Never => None,
         }
     }
+
+    fn from_threshold(threshold: Option<Severity>) -> FailOn {
+        match threshold {
+            Some(Severity::Error) => FailOn::Error,
+            Some(Severity::Warning) => FailOn::Warning,
+            Some(Severity::Info) => FailOn::Info,
+            None => FailOn::Never,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -230,6 +279,14 @@ fn parse_depth(text: &str) -> Result<usize, String> {
     Ok(depth)
 }
 
+fn parse_selector(text: &str) -> Result<Selector, String> {
+    Selector::parse(text.trim())
+}
+
+fn parse_date(text: &str) -> Result<Date, String> {
+    Date::parse(text).ok_or_else(|| format!("expected a date as YYYY-MM-DD, found \"{text}\""))
+}
+
 fn parse_kind(text: &str) -> Result<Kind, String> {
     text.parse::<Kind>().map_err(|_| {
         let known: Vec<&str> = Kind::ALL.iter().map(|kind| kind.as_str()).collect();
@@ -240,9 +297,23 @@ fn parse_kind(text: &str) -> Result<Kind, String> {
 /// Runs the command line and returns the process exit code.
 pub fn run(cli: Cli) -> ExitCode {
     match cli.command {
-        Command::Check(args) => {
+        Command::Check(mut args) => {
+            let configs = match load_configs(&args) {
+                Ok(configs) => configs,
+                Err(report) => return emit(&report, &args.common, &args.paths),
+            };
+            if args.show_config {
+                print!("{}", config::show::render(&configs, args.common.format == OutputFormat::Json));
+                return ExitCode::SUCCESS;
+            }
+            let settings = configs.run_settings();
             let mut options = check_options(&args.common, args.kind);
-            options.pins = args.schema_versions.clone();
+            options.pins = settings.pins;
+            options.packs = settings.packs;
+            options.rule_files = settings.rule_files;
+            options.config = Some(Arc::new(configs));
+            options.today = args.today;
+            args.common.fail_on = Some(FailOn::from_threshold(settings.fail_on));
             let report = check::run_check(&args.paths, &options);
             emit(&report, &args.common, &args.paths)
         }
@@ -286,7 +357,34 @@ pub fn run(cli: Cli) -> ExitCode {
                 }
             },
         },
+        Command::Init(args) => match config::init::write(&args.path, args.force) {
+            Ok(written) => {
+                println!("{}", written.summary);
+                ExitCode::SUCCESS
+            }
+            Err(message) => {
+                eprintln!("error: {message}");
+                ExitCode::from(2)
+            }
+        },
     }
+}
+
+/// Finds the configurations of a `check` run and merges the command-line settings into them,
+/// or returns a report of the configuration errors.
+fn load_configs(args: &CheckArgs) -> Result<Configs, Report> {
+    let command_line = config::CommandLine {
+        select: args.select.clone(),
+        ignore: args.ignore.clone(),
+        fail_on: args.common.fail_on.map(FailOn::threshold),
+        schema_versions: args.schema_versions.clone(),
+        exclude: args.common.exclude.clone(),
+        // TODO: fill from `--pack` and `--rules` once `check` has them.
+        packs: Vec::new(),
+        rule_files: Vec::new(),
+    };
+    Configs::load(&args.paths, args.config.as_deref(), command_line)
+        .map_err(|tool_errors| Report { tool_errors, ..Report::default() })
 }
 
 fn check_options(common: &CommonArgs, kind: Option<Kind>) -> CheckOptions {
@@ -296,7 +394,7 @@ fn check_options(common: &CommonArgs, kind: Option<Kind>) -> CheckOptions {
         limits: Limits { max_depth: common.max_depth, max_alias_expansions: common.max_alias_expansions },
         threads: common.jobs,
         max_file_size: common.max_file_size,
-        pins: Vec::new(),
+        ..CheckOptions::default()
     }
 }
 
@@ -329,7 +427,7 @@ fn emit(report: &Report, common: &CommonArgs, inputs: &[PathBuf]) -> ExitCode {
             }
         }
     }
-    ExitCode::from(report.exit_code(common.fail_on.threshold()) as u8)
+    ExitCode::from(report.exit_code(common.fail_on.unwrap_or(FailOn::Error).threshold()) as u8)
 }
 
 /// Writes the report to a temporary file beside `path` and renames it into place, so an

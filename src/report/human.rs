@@ -1,5 +1,6 @@
 //! The human format: each finding rendered by miette with its code, message, the source line
-//! with the node labelled, and help; then a summary line.
+//! with the node labelled, and help; then one short line per waived finding, so that waivers
+//! stay in sight; then a summary line.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -85,7 +86,7 @@ pub fn render(report: &Report, style: Style, verbose: bool) -> String {
         }
     }
 
-    for finding in &report.findings {
+    for finding in report.findings.iter().filter(|finding| finding.waiver.is_none()) {
         let source = finding
             .source
             .as_ref()
@@ -104,8 +105,31 @@ pub fn render(report: &Report, style: Style, verbose: bool) -> String {
         let _ = handler.render_report(&mut out, &rendered);
     }
 
+    for finding in report.findings.iter().filter(|finding| finding.waiver.is_some()) {
+        out.push_str(&waived_line(finding));
+    }
+
     out.push_str(&summary_line(report));
     out
+}
+
+/// Describes a waived finding on one line: what was found, and the waiver's terms.
+fn waived_line(finding: &Finding) -> String {
+    let Some(waiver) = &finding.waiver else {
+        return String::new();
+    };
+    let location = &finding.location;
+    let mut terms = format!("reason: {:?}", waiver.reason);
+    if let Some(owner) = &waiver.owner {
+        terms.push_str(&format!(", owner: {owner}"));
+    }
+    if let Some(expires) = &waiver.expires {
+        terms.push_str(&format!(", expires: {expires}"));
+    }
+    format!(
+        "waived {} {}:{}:{}: {} ({terms}; waiver at {})\n",
+        finding.code, location.path, location.line, location.column, finding.message, waiver.source
+    )
 }
 
 fn summary_line(report: &Report) -> String {
@@ -119,6 +143,9 @@ fn summary_line(report: &Report) -> String {
         plural(summary.warnings, "warning"),
         plural(summary.infos, "info"),
     );
+    if summary.waived > 0 {
+        line.push_str(&format!(", {} waived", summary.waived));
+    }
     if !report.tool_errors.is_empty() {
         line.push_str(&format!(", {}", plural(report.tool_errors.len(), "tool error")));
     }

@@ -6,6 +6,7 @@
 
 pub mod human;
 pub mod json;
+pub mod waivers;
 
 use std::sync::Arc;
 
@@ -185,8 +186,29 @@ impl Finding {
         self
     }
 
+    /// Returns whether `name` names this finding: its code, its rule's id or its rule's name.
+    pub fn is_named(&self, name: &str) -> bool {
+        self.code == name || self.rule.as_ref().is_some_and(|rule| rule.id == name || rule.name == name)
+    }
+
     fn sort_key(&self) -> (&str, usize, usize, &str, &str) {
         (&self.location.path, self.location.line, self.location.column, &self.code, &self.message)
+    }
+}
+
+/// Returns whether `text` has the shape of a name for findings: a rule id or id prefix in
+/// upper case (`MLC001`, `EUA`), or a rule name or finding code in lower kebab case
+/// (`model-card-license-missing`, `duplicate-key`).
+pub fn is_finding_reference(text: &str) -> bool {
+    let Some(first) = text.chars().next() else {
+        return false;
+    };
+    if first.is_ascii_uppercase() {
+        text.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '-' || c == '_')
+    } else if first.is_ascii_lowercase() || first.is_ascii_digit() {
+        text.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+    } else {
+        false
     }
 }
 
@@ -251,6 +273,8 @@ pub struct Summary {
     pub errors: usize,
     pub warnings: usize,
     pub infos: usize,
+    /// Findings covered by a waiver, of any severity.
+    pub waived: usize,
 }
 
 impl Report {
@@ -273,6 +297,7 @@ impl Report {
             errors: count(Severity::Error),
             warnings: count(Severity::Warning),
             infos: count(Severity::Info),
+            waived: self.findings.iter().filter(|finding| finding.waiver.is_some()).count(),
         }
     }
 

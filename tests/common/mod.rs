@@ -90,3 +90,26 @@ pub fn errors(report: &Value) -> Vec<Diag> {
 pub fn diag(line: u64, column: u64, code: &str, pointer: &str) -> Diag {
     Diag { line, column, code: code.to_string(), pointer: pointer.to_string() }
 }
+
+/// Writes `files` (relative path, content) into a new temporary folder, creating parent
+/// folders, and returns it.
+pub fn write_project(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    for (path, text) in files {
+        let path = dir.path().join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    dir
+}
+
+/// The codes of a report's diagnostics that no waiver covers, with their paths.
+pub fn counted(report: &Value) -> Vec<(String, String)> {
+    report["diagnostics"]
+        .as_array()
+        .expect("diagnostics is an array")
+        .iter()
+        .filter(|d| d.get("waived").is_none())
+        .map(|d| (d["path"].as_str().unwrap().to_string(), d["code"].as_str().unwrap().to_string()))
+        .collect()
+}
