@@ -10,5 +10,6 @@ pub mod check;
 pub mod cli;
 pub mod discover;
 pub mod report;
+pub mod rules;
 pub mod schema;
 pub mod source;

@@ -1,0 +1,217 @@
+//! The rule engine: runs every selected rule over every artifact of the project.
+//!
+//! For each artifact whose kind and flavor a rule applies to, and for each of its documents,
+//! `given` selects nodes. Each check of `then` looks at the node or its `field` and returns
+//! violations, which [`message`](super::message) words into findings. Artifacts are evaluated
+//! in parallel; a panic in one becomes a tool error naming the file.
+
+use std::panic::{self, AssertUnwindSafe};
+
+use rayon::prelude::*;
+use serde_json::{json, Value as Json};
+
+use super::context::{Artifact, Project};
+use super::functions::{Input, Spot, Violation};
+use super::message;
+use super::rule::{Rule, Test};
+use super::RuleSet;
+use crate::report::{Finding, Location, ToolError};
+use crate::schema;
+use crate::source::pointer;
+
+/// Runs the rules over the project. Call it inside the run's thread pool.
+pub fn evaluate(rules: &RuleSet, project: &Project) -> (Vec<Finding>, Vec<ToolError>) {
+    let per_artifact: Vec<Result<Vec<Finding>, Box<ToolError>>> = project
+        .artifacts
+        .par_iter()
+        .map(|artifact| {
+            panic::catch_unwind(AssertUnwindSafe(|| evaluate_artifact(rules, project, artifact))).map_err(|payload| {
+                let detail = payload
+                    .downcast_ref::<&str>()
+                    .map(|text| text.to_string())
+                    .or_else(|| payload.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "unknown panic".to_string());
+                Box::new(ToolError {
+                    message: format!("internal error while running rules on {}: {detail}", artifact.path),
+                    location: None,
+                    source: None,
+                    help: Some(
+                        "please report this as a bug in mlconform, with the file if you can share it".to_string(),
+                    ),
+                })
+            })
+        })
+        .collect();
+
+    let mut findings = Vec::new();
+    let mut errors = Vec::new();
+    for result in per_artifact {
+        match result {
+            Ok(mut found) => findings.append(&mut found),
+            Err(error) => errors.push(*error),
+        }
+    }
+    findings.extend(evaluate_project(rules, project));
+    (findings, errors)
+}
+
+fn evaluate_artifact(rules: &RuleSet, project: &Project, artifact: &Artifact) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    if artifact.broken {
+        return findings;
+    }
+    let streamed = artifact.documents.len() > 1;
+    for rule in rules
+        .rules
+        .iter()
+        .filter(|rule| rule.applies_to.iter().any(|target| target.matches(artifact.kind, &artifact.flavor)))
+    {
+        for (position, document) in artifact.documents.iter().enumerate() {
+            // An empty document in a stream (a trailing `---`) contains no artifact.
+            if document.root.is_none() || (streamed && document.json.is_null()) {
+                continue;
+            }
+            for located in rule.given.query_located(&document.json) {
+                let at = located.location().to_json_pointer();
+                run_checks(rule, project, artifact, position, &at, located.node(), &mut findings);
+            }
+        }
+    }
+    findings
+}
+
+fn run_checks(
+    rule: &Rule,
+    project: &Project,
+    artifact: &Artifact,
+    document: usize,
+    at: &str,
+    node: &Json,
+    findings: &mut Vec<Finding>,
+) {
+    for check in &rule.checks {
+        let (value, value_at) = match &check.field {
+            Some(field) => match node.get(field) {
+                Some(value) => (Some(value), format!("{at}/{}", pointer::escape(field))),
+                None => (None, at.to_string()),
+            },
+            None => (Some(node), at.to_string()),
+        };
+        let violations = match &check.test {
+            Test::Function { function, .. } => {
+                let input = Input { value, pointer: &value_at, document, artifact, project };
+                function.check(&input)
+            }
+            Test::Schema(compiled) => match value {
+                Some(value) => schema_violations(compiled, artifact, document, &value_at, value),
+                None => Vec::new(),
+            },
+        };
+        for violation in &violations {
+            findings.push(message::finding(rule, violation, project, artifact, document, check.field.as_deref()));
+        }
+    }
+}
+
+/// Evaluates a schema fragment at a value and locates each error in the artifact.
+fn schema_violations(
+    compiled: &schema::Compiled,
+    artifact: &Artifact,
+    document: usize,
+    at: &str,
+    value: &Json,
+) -> Vec<Violation> {
+    let Some(root) = artifact.documents.get(document).and_then(|document| document.root.as_ref()) else {
+        return Vec::new();
+    };
+    let (target, _) = pointer::resolve(root, at);
+    schema::findings_for(compiled, target.node, value, &[])
+        .into_iter()
+        .map(|found| {
+            let full = format!("{at}{}", found.pointer);
+            let spot = match (full.is_empty(), &artifact.markdown) {
+                (true, Some(body)) => Spot::Span { span: body.front_matter_open, pointer: full.clone() },
+                _ => Spot::Span { span: found.span, pointer: full.clone() },
+            };
+            let shown = value.pointer(&found.pointer).cloned();
+            Violation { at: spot, value: shown, masked: None, detail: found.message, related: Vec::new() }
+        })
+        .collect()
+}
+
+/// Builds the document that `project` rules see: each artifact's path, kind and flavor.
+pub fn project_summary(project: &Project) -> Json {
+    let artifacts: Vec<Json> = project
+        .artifacts
+        .iter()
+        .map(|artifact| json!({"path": artifact.path, "kind": artifact.kind.as_str(), "flavor": artifact.flavor}))
+        .collect();
+    json!({ "artifacts": artifacts })
+}
+
+/// Runs the rules that apply to the whole project, once each. Their findings are located at
+/// the first project root, since no single file makes the claim.
+fn evaluate_project(rules: &RuleSet, project: &Project) -> Vec<Finding> {
+    let project_rules: Vec<&std::sync::Arc<Rule>> = rules.rules.iter().filter(|rule| rule.runs_on_project()).collect();
+    if project_rules.is_empty() {
+        return Vec::new();
+    }
+    let summary = project_summary(project);
+    let root = project.roots.first().map(|root| root.display().to_string()).unwrap_or_else(|| ".".to_string());
+    let mut findings = Vec::new();
+    for rule in project_rules {
+        for located in rule.given.query_located(&summary) {
+            let at = located.location().to_json_pointer();
+            for check in &rule.checks {
+                let (value, value_at) = match &check.field {
+                    Some(field) => match located.node().get(field) {
+                        Some(value) => (Some(value), format!("{at}/{}", pointer::escape(field))),
+                        None => (None, at.clone()),
+                    },
+                    None => (Some(located.node()), at.clone()),
+                };
+                let violations: Vec<Violation> = match &check.test {
+                    Test::Function { function, .. } => {
+                        // Functions that read an artifact get a stand-in with no content.
+                        let stand_in = super::context::Artifact {
+                            path: root.clone(),
+                            kind: crate::discover::Kind::ModelCard,
+                            flavor: String::new(),
+                            documents: Vec::new(),
+                            markdown: None,
+                            source: crate::report::SourceText::new(root.clone(), String::new()),
+                            broken: false,
+                        };
+                        let input = Input { value, pointer: &value_at, document: 0, artifact: &stand_in, project };
+                        function.check(&input)
+                    }
+                    Test::Schema(compiled) => match value {
+                        Some(value) => compiled
+                            .validator
+                            .iter_errors(value)
+                            .map(|error| {
+                                let pointer = format!("{value_at}{}", error.instance_path());
+                                Violation::new(Spot::Node(pointer), Some(error.instance()), error.to_string())
+                            })
+                            .collect(),
+                        None => Vec::new(),
+                    },
+                };
+                for violation in violations {
+                    let pointer = match &violation.at {
+                        Spot::Node(at) | Spot::Missing(at) => at.clone(),
+                        Spot::Span { pointer, .. } => pointer.clone(),
+                    };
+                    let mut location = Location::file(&root);
+                    location.pointer = pointer.clone();
+                    let text = message::render(rule, &violation, check.field.as_deref(), &pointer, &root);
+                    let mut finding =
+                        Finding::new(&rule.id, rule.severity, text, location).with_help(message::help(rule));
+                    finding.rule = Some(rule.reference());
+                    findings.push(finding);
+                }
+            }
+        }
+    }
+    findings
+}
