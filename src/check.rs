@@ -17,6 +17,7 @@ use crate::discover::{self, Format, Kind, Verdict, WalkOptions};
 use crate::report::{
     FileReport, Finding, Location, Related, Report, Severity, SkippedFile, SourceText, Status, ToolError,
 };
+use crate::rules::{self, RuleSet};
 use crate::schema::user::UserSchema;
 use crate::schema::{self, Compiled, EmbeddedSchema, Validators};
 use crate::source::{self, frontmatter, Document, Issue, IssueKind, Limits};
@@ -35,6 +36,11 @@ pub struct CheckOptions {
     /// Schema versions chosen per kind and flavor, overriding the version a file declares
     /// (but not a `$schema` pin inside the file).
     pub pins: Vec<schema::SchemaId>,
+    /// Rule packs to apply, as `NAME` or `NAME@VERSION` (`core@1` is the newest 1.x.y).
+    /// Empty means the default selection, [`rules::DEFAULT_PACKS`].
+    pub packs: Vec<String>,
+    /// The user's own rule-pack files, applied in addition to `packs`.
+    pub rule_files: Vec<PathBuf>,
 }
 
 impl Default for CheckOptions {
@@ -46,6 +52,8 @@ impl Default for CheckOptions {
             threads: None,
             max_file_size: DEFAULT_MAX_FILE_SIZE,
             pins: Vec::new(),
+            packs: Vec::new(),
+            rule_files: Vec::new(),
         }
     }
 }
@@ -65,21 +73,32 @@ struct FileOutcome {
     skipped: Option<SkippedFile>,
     findings: Vec<Finding>,
     tool_errors: Vec<ToolError>,
+    /// The classified file with its parsed content, for the rules.
+    artifact: Option<rules::Artifact>,
 }
 
-/// Runs `mlconform check` over `paths`.
+/// Runs `mlconform check` over `paths`: schemas per file, then the selected rule packs over
+/// the whole project. A rule pack that does not load is a tool error, and nothing is checked.
 pub fn run_check(paths: &[PathBuf], options: &CheckOptions) -> Report {
+    let rule_set = match rules::load_rule_set(&options.packs, &options.rule_files, &options.limits) {
+        Ok(rule_set) => rule_set,
+        Err(errors) => {
+            let mut report = Report::default();
+            report.tool_errors.extend(errors.into_iter().map(rules::PackError::into_tool_error));
+            return report;
+        }
+    };
     let validators = Validators::default();
-    run(paths, options, |entry| check_file(&entry.path, entry.explicit, options, &validators))
+    run(paths, options, Some(&rule_set), |entry| check_file(&entry.path, entry.explicit, options, &validators))
 }
 
 /// Runs `mlconform validate`: every JSON, YAML or front-matter file under `paths` against one
 /// user schema.
 pub fn run_validate(paths: &[PathBuf], schema: &UserSchema, options: &CheckOptions) -> Report {
-    run(paths, options, |entry| validate_file(&entry.path, entry.explicit, schema, options))
+    run(paths, options, None, |entry| validate_file(&entry.path, entry.explicit, schema, options))
 }
 
-fn run<F>(paths: &[PathBuf], options: &CheckOptions, check: F) -> Report
+fn run<F>(paths: &[PathBuf], options: &CheckOptions, rule_set: Option<&RuleSet>, check: F) -> Report
 where
     F: Fn(&discover::WalkEntry) -> FileOutcome + Sync,
 {
@@ -126,19 +145,77 @@ where
 
     let pool =
         rayon::ThreadPoolBuilder::new().num_threads(options.threads.unwrap_or(0)).stack_size(WORKER_STACK_SIZE).build();
-    let outcomes: Vec<FileOutcome> = match pool {
+    let outcomes: Vec<FileOutcome> = match &pool {
         Ok(pool) => pool.install(|| walk.files.par_iter().map(check_one).collect()),
         Err(_) => walk.files.iter().map(check_one).collect(),
     };
 
+    let mut project = rules::Project::new(project_roots(paths));
     for outcome in outcomes {
         report.files.extend(outcome.file);
         report.skipped.extend(outcome.skipped);
         report.findings.extend(outcome.findings);
         report.tool_errors.extend(outcome.tool_errors);
+        project.artifacts.extend(outcome.artifact);
+    }
+
+    // Rules run once every file is parsed, so that a rule on one file can see the others.
+    if let Some(rule_set) = rule_set.filter(|rule_set| !rule_set.rules.is_empty()) {
+        let (findings, errors) = match &pool {
+            Ok(pool) => pool.install(|| rules::evaluate(rule_set, &project)),
+            Err(_) => rules::evaluate(rule_set, &project),
+        };
+        report.findings.extend(findings);
+        report.tool_errors.extend(errors);
     }
     report.sort();
     report
+}
+
+/// The project roots: each folder named, and the folder holding each file named.
+fn project_roots(paths: &[PathBuf]) -> Vec<PathBuf> {
+    paths
+        .iter()
+        .map(|path| if path.is_dir() { path.clone() } else { path.parent().map(Path::to_path_buf).unwrap_or_default() })
+        .collect()
+}
+
+/// The artifact the rules see: the file's documents as data and as trees, and for a Markdown
+/// card where its body starts.
+fn artifact_of(
+    path: &str,
+    classification: &discover::Classification,
+    format: Format,
+    source: &Arc<SourceText>,
+    documents: Vec<Document>,
+    documents_json: Vec<Json>,
+    broken: bool,
+) -> rules::Artifact {
+    let markdown = match format {
+        Format::Markdown => frontmatter::split(&source.text)
+            .map(|front| rules::MarkdownBody::new(front.open, front.body_start))
+            .or_else(|| Some(rules::MarkdownBody::new(source::Span::at(0), 0))),
+        _ => None,
+    };
+    let documents = documents
+        .into_iter()
+        .zip(documents_json)
+        .map(|(document, json)| rules::ArtifactDocument {
+            index: document.index,
+            json,
+            root: document.root,
+            span: document.span,
+        })
+        .collect();
+    rules::Artifact {
+        path: path.to_string(),
+        kind: classification.kind,
+        flavor: classification.flavor.to_string(),
+        documents,
+        markdown,
+        source: source.clone(),
+        broken,
+    }
 }
 
 /// Reads and decodes a file, or returns the finding that explains why it cannot be read.
@@ -369,6 +446,9 @@ fn check_file(path: &Path, explicit: bool, options: &CheckOptions, validators: &
     }
 
     let status = file_status(parsed.broken, &outcome.findings);
+    outcome.artifact = classification.as_ref().map(|classification| {
+        artifact_of(&display, classification, format, &source, parsed.documents, documents_json, parsed.broken)
+    });
     outcome.file = Some(FileReport {
         path: display,
         kind: classification.as_ref().map(|c| c.kind.as_str().to_string()),

@@ -1,6 +1,8 @@
 //! The command-line front end: argument definitions, output, exit codes. The only module that
 //! prints.
 
+mod rules;
+
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -24,12 +26,17 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Walk paths, classify ML artifacts and validate each against its versioned schema.
+    /// Walk paths, classify ML artifacts, validate each against its versioned schema and
+    /// apply the rule packs.
     Check(CheckArgs),
     /// Validate JSON, YAML or front-matter files against your own JSON Schema.
     Validate(ValidateArgs),
     /// List the embedded schemas, or export them for editors.
     Schemas(SchemasArgs),
+    /// List the rules of the rule packs with their severity, status and references.
+    Rules(rules::RulesArgs),
+    /// Print a rule's documentation: what it checks, why, how to fix, examples, references.
+    Explain(rules::ExplainArgs),
 }
 
 #[derive(Debug, Args)]
@@ -46,6 +53,16 @@ pub struct CheckArgs {
     /// example `model-card/mct@0.0.1`. A `$schema` key in a file still wins.
     #[arg(long = "schema-version", value_name = "KIND/FLAVOR@VERSION", value_parser = parse_pin)]
     pub schema_versions: Vec<schema::SchemaId>,
+
+    /// Apply this rule pack (repeatable), as NAME or NAME@VERSION; `core@1` is the newest
+    /// 1.x.y. Without --pack, the default packs `core` and `security` apply.
+    #[arg(long = "pack", value_name = "PACK[@VERSION]", help_heading = "Rules")]
+    pub packs: Vec<String>,
+
+    /// Also apply the rule pack in the YAML file PATH (repeatable), written in the rule-pack
+    /// format of docs/rule-packs.md.
+    #[arg(long = "rules", value_name = "PATH", help_heading = "Rules")]
+    pub rule_files: Vec<PathBuf>,
 
     #[command(flatten)]
     pub common: CommonArgs,
@@ -230,6 +247,8 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Check(args) => {
             let mut options = check_options(&args.common, args.kind);
             options.pins = args.schema_versions.clone();
+            options.packs = args.packs.clone();
+            options.rule_files = args.rule_files.clone();
             let report = check::run_check(&args.paths, &options);
             emit(&report, &args.common, &args.paths)
         }
@@ -273,6 +292,8 @@ pub fn run(cli: Cli) -> ExitCode {
                 }
             },
         },
+        Command::Rules(args) => rules::run_rules(&args),
+        Command::Explain(args) => rules::run_explain(&args),
     }
 }
 
@@ -284,6 +305,8 @@ fn check_options(common: &CommonArgs, kind: Option<Kind>) -> CheckOptions {
         threads: common.jobs,
         max_file_size: common.max_file_size,
         pins: Vec::new(),
+        packs: Vec::new(),
+        rule_files: Vec::new(),
     }
 }
 

@@ -134,6 +134,18 @@ impl Diagnostic for Rendered<'_> {
         if let Some(schema) = &self.finding.schema {
             parts.push(format!("schema: {schema}"));
         }
+        if let Some(rule) = &self.finding.rule {
+            let status = if rule.status == "stable" { String::new() } else { format!(", {}", rule.status) };
+            parts.push(format!("rule: {} ({}{status})", rule.name, rule.id));
+            if !rule.references.is_empty() {
+                let references: Vec<String> = rule
+                    .references
+                    .iter()
+                    .map(|reference| format!("{}, {}", reference.standard, reference.clause))
+                    .collect();
+                parts.push(format!("references: {}", references.join("; ")));
+            }
+        }
         (!parts.is_empty()).then(|| Box::new(parts.join("\n")) as Box<dyn fmt::Display>)
     }
 
