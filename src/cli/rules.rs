@@ -54,11 +54,11 @@ fn print_errors(errors: &[PackError]) {
     }
 }
 
-/// The packs to list: those named, each with its rules after `extends`, or the newest version
-/// of every pack.
 /// A pack to list: its `name@version`, description and rules.
 type ListedPack = (String, String, Vec<Arc<Rule>>);
 
+/// Collects the packs to list: those named, each with its rules after `extends`, or the newest
+/// version of every pack.
 fn listed(catalog: &Catalog, specs: &[String]) -> Result<Vec<ListedPack>, Vec<PackError>> {
     let mut out = Vec::new();
     if specs.is_empty() {
@@ -123,7 +123,8 @@ pub fn render_rules(packs: &[ListedPack], format: OutputFormat) -> String {
         OutputFormat::Human => {
             let mut out = String::new();
             for (pack, description, rules) in packs {
-                let _ = writeln!(out, "{pack}: {}", description.split_whitespace().collect::<Vec<_>>().join(" "));
+                let _ = writeln!(out, "{pack}");
+                out.push_str(&wrapped(description, WIDTH, 2));
                 let name_width = rules.iter().map(|rule| rule.name.len()).max().unwrap_or(4).max(4);
                 let _ = writeln!(
                     out,
@@ -171,6 +172,36 @@ pub fn run_rules(args: &RulesArgs) -> ExitCode {
     }
 }
 
+/// Width of the prose in `rules` and `explain`, in characters.
+const WIDTH: usize = 92;
+
+/// Reflows prose into lines of at most `width` characters (longer words stay whole), each
+/// indented by `by` spaces. Blank lines separate paragraphs.
+fn wrapped(text: &str, width: usize, by: usize) -> String {
+    let pad = " ".repeat(by);
+    let mut out = String::new();
+    for (index, paragraph) in text.trim().split("\n\n").enumerate() {
+        if index > 0 {
+            out.push('\n');
+        }
+        let mut line = String::new();
+        for word in paragraph.split_whitespace() {
+            if !line.is_empty() && by + line.chars().count() + 1 + word.chars().count() > width {
+                let _ = writeln!(out, "{pad}{line}");
+                line.clear();
+            }
+            if !line.is_empty() {
+                line.push(' ');
+            }
+            line.push_str(word);
+        }
+        if !line.is_empty() {
+            let _ = writeln!(out, "{pad}{line}");
+        }
+    }
+    out
+}
+
 /// Indents every line of `text` by `by` spaces, and ends it with a newline.
 fn indented(text: &str, by: usize) -> String {
     let pad = " ".repeat(by);
@@ -200,6 +231,7 @@ pub fn render_explain(rule: &Rule) -> String {
     let targets: Vec<String> = rule.applies_to.iter().map(ToString::to_string).collect();
     let _ = writeln!(out, "applies to: {}", targets.join(", "));
     let _ = writeln!(out, "looks at: {}", rule.given_text);
+
     if let Some(reason) = &rule.deprecated_reason {
         let _ = writeln!(out, "deprecated: {reason}");
     }
@@ -211,9 +243,10 @@ pub fn render_explain(rule: &Rule) -> String {
     ];
     for (title, text) in sections {
         if let Some(text) = text {
-            let _ = write!(out, "\n{title}\n{}", indented(text, 2));
+            let _ = write!(out, "\n{title}\n{}", wrapped(text, WIDTH, 2));
         }
     }
+
     for example in &rule.docs.examples {
         for (what, text) in [("fails", &example.fail), ("passes", &example.pass)] {
             if let Some(text) = text {
@@ -224,6 +257,7 @@ pub fn render_explain(rule: &Rule) -> String {
             let _ = write!(out, "\nBeside it, {path}\n{}", indented(text, 4));
         }
     }
+
     let _ = writeln!(out, "\nReferences");
     for reference in &rule.references {
         let _ = writeln!(out, "  - {}, {}", reference.standard, reference.clause);
@@ -248,8 +282,13 @@ pub fn run_explain(args: &ExplainArgs) -> ExitCode {
             let known: Vec<String> =
                 catalog.newest().iter().flat_map(|pack| pack.rules.iter()).map(|rule| rule.name.clone()).collect();
             eprintln!("error: no rule with id or name \"{}\"", args.rule);
+            let containing: Vec<&str> =
+                known.iter().filter(|name| name.contains(&args.rule.to_lowercase())).map(String::as_str).collect();
             match closest(&args.rule, &known) {
                 Some(near) => eprintln!("  help: did you mean \"{near}\"?"),
+                None if !containing.is_empty() => {
+                    eprintln!("  help: rules with that in their name: {}", containing.join(", "))
+                }
                 None => eprintln!("  help: run `mlconform rules` to list the rules"),
             }
             ExitCode::from(2)
