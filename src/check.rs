@@ -182,6 +182,9 @@ fn project_roots(paths: &[PathBuf]) -> Vec<PathBuf> {
 
 /// The artifact the rules see: the file's documents as data and as trees, and for a Markdown
 /// card where its body starts.
+///
+/// NOTE: a data file (CSV, TSV, JSON Lines) has no documents here, so rules on `data` find
+/// nothing until the data checks provide the summary that docs/rule-packs.md describes.
 fn artifact_of(
     path: &str,
     classification: &discover::Classification,

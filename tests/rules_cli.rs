@@ -204,3 +204,89 @@ fn explain_user_pack_rule() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(run.stdout.starts_with("TEAM001 model-card-owner-missing\npack team@0.1.0"), "{}", run.stdout);
 }
+
+#[test]
+fn cross_ref_equals_names_disagreeing_file() {
+    let pack = "pack: release
+version: 1.0.0
+description: Release consistency.
+rules:
+  - id: REL001
+    name: deployment-version-mismatch
+    severity: error
+    status: stable
+    since: 1.0.0
+    applies-to: [{kind: deployment-manifest}]
+    given: $.metadata.labels
+    then:
+      field: app.kubernetes.io/version
+      function: cross-ref
+      options: {kind: model-card, equals: /version}
+    message: deployed version {{value}} {{detail}}
+    docs:
+      what: Compares versions.
+      why: The deployment should serve the documented model.
+      fix: Align the versions.
+      examples: [{file: x.yaml, fail: x, pass: y}]
+    references: [{standard: Team handbook, clause: section 3}]
+";
+    let card = "---\nlicense: mit\nversion: 1.2.0\n---\n# m\n";
+    let deployment = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: m\n  labels:\n    app.kubernetes.io/version: 1.3.0\nspec:\n  template:\n    spec:\n      containers: [{name: m, image: m}]\n";
+    let dir = project(&[("README.md", card), ("deploy/app.yaml", deployment), ("release.yaml", pack)]);
+    let run = run_in(dir.path(), &["check", "--format", "json", "--pack", "release", "--rules", "release.yaml", "."]);
+    let report = run.json();
+    let findings: Vec<&Value> =
+        report["diagnostics"].as_array().unwrap().iter().filter(|d| d["code"] == "REL001").collect();
+    assert_eq!(findings.len(), 1, "{}", run.stdout);
+    assert_eq!(findings[0]["line"], 6);
+    assert_eq!(findings[0]["column"], 32);
+    assert_eq!(findings[0]["pointer"], "/metadata/labels/app.kubernetes.io~1version");
+    assert_eq!(findings[0]["related"][0]["path"], "./README.md");
+    assert_eq!(findings[0]["related"][0]["line"], 3);
+    assert_eq!(findings[0]["related"][0]["pointer"], "/version");
+
+    // With equal versions the rule is quiet.
+    std::fs::write(dir.path().join("deploy/app.yaml"), deployment.replace("1.3.0", "1.2.0")).unwrap();
+    let run = run_in(dir.path(), &["check", "--format", "json", "--pack", "release", "--rules", "release.yaml", "."]);
+    assert_eq!(codes(&run.json()).iter().filter(|code| *code == "REL001").count(), 0);
+}
+
+#[test]
+fn project_rule_runs_once() {
+    let pack = "pack: layout
+version: 1.0.0
+description: Project layout.
+rules:
+  - id: LAY001
+    name: project-model-card-missing
+    severity: warning
+    status: stable
+    since: 1.0.0
+    applies-to: [{kind: project}]
+    then:
+      field: artifacts
+      schema:
+        contains: {properties: {kind: {const: model-card}}, required: [kind]}
+    message: the project has no model card
+    docs:
+      what: Looks for a model card.
+      why: Every model needs one.
+      fix: Add a README.md with card metadata.
+      examples: [{file: x.yaml, fail: x, pass: y}]
+    references: [{standard: Team handbook, clause: section 1}]
+";
+    let config = "output_dir: out\nlearning_rate: 0.1\nper_device_train_batch_size: 8\nseed: 1\n";
+    let dir = project(&[("training_args.yaml", config), ("layout.yaml", pack)]);
+    let run = run_in(dir.path(), &["check", "--format", "json", "--pack", "layout", "--rules", "layout.yaml", "."]);
+    let report = run.json();
+    let findings: Vec<&Value> =
+        report["diagnostics"].as_array().unwrap().iter().filter(|d| d["code"] == "LAY001").collect();
+    assert_eq!(findings.len(), 1, "{}", run.stdout);
+    assert_eq!(findings[0]["path"], ".");
+    assert_eq!(findings[0]["pointer"], "/artifacts");
+    assert_eq!(findings[0]["message"], "the project has no model card");
+
+    std::fs::write(dir.path().join("README.md"), "---\nlicense: mit\n---\n# m\n").unwrap();
+    let run = run_in(dir.path(), &["check", "--format", "json", "--pack", "layout", "--rules", "layout.yaml", "."]);
+    assert_eq!(codes(&run.json()).iter().filter(|code| *code == "LAY001").count(), 0);
+}

@@ -4,7 +4,7 @@
 //! in the card's body, and that its section (subsections included) has at least `min-words`
 //! words once template placeholders and HTML comments are removed. Headings are compared
 //! case-insensitively, ignoring a leading section number (`4.2`), a trailing colon and
-//! surrounding emphasis, with `&` read as `and`.
+//! surrounding emphasis and the template's `[optional]` mark, with `&` read as `and`.
 //!
 //! **Why**: the Markdown body is where a card answers its questions in prose; a heading copied
 //! from a template with `[More Information Needed]` below it answers nothing.
@@ -57,6 +57,8 @@ fn normalize(heading: &str) -> String {
     let text =
         if without_number.len() < trimmed.len() && !without_number.is_empty() { without_number } else { trimmed };
     let text = text.trim_end_matches(':').trim();
+    // The Hugging Face template marks optional sections with a trailing `[optional]`.
+    let text = text.strip_suffix("[optional]").unwrap_or(text).trim();
     text.split_whitespace()
         .map(|word| if word == "&" { "and" } else { word })
         .collect::<Vec<_>>()
@@ -108,5 +110,6 @@ mod tests {
         assert_eq!(normalize("Bias,  Risks, and Limitations"), "bias, risks, and limitations");
         assert_eq!(normalize("2024"), "2024");
         assert_eq!(normalize("Intended uses & limitations"), normalize("Intended uses and limitations"));
+        assert_eq!(normalize("Downstream Use [optional]"), "downstream use");
     }
 }
