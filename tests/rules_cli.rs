@@ -290,3 +290,20 @@ rules:
     let run = run_in(dir.path(), &["check", "--format", "json", "--pack", "layout", "--rules", "layout.yaml", "."]);
     assert_eq!(codes(&run.json()).iter().filter(|code| *code == "LAY001").count(), 0);
 }
+
+#[test]
+fn stream_documents_checked_separately() {
+    let digest = "a".repeat(64);
+    let stream = format!(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: a}}\nspec:\n  template:\n    spec:\n      containers: [{{name: a, image: \"a@sha256:{digest}\"}}]\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: b}}\nspec:\n  template:\n    spec:\n      containers: [{{name: b, image: b:2.0}}]\n---\n"
+    );
+    let dir = project(&[("deploy.yaml", &stream)]);
+    let report = run_in(dir.path(), &["check", "--format", "json", "--pack", "core", "."]).json();
+    let findings: Vec<&Value> =
+        report["diagnostics"].as_array().unwrap().iter().filter(|d| d["code"] == "MLC010").collect();
+    assert_eq!(findings.len(), 1, "{report}");
+    assert_eq!(findings[0]["document"], 1);
+    assert_eq!(findings[0]["line"], 15);
+    assert_eq!(findings[0]["pointer"], "/spec/template/spec/containers/0/image");
+    assert_eq!(findings[0]["message"], "container image \"b:2.0\" uses the tag \"2.0\" without a digest");
+}
