@@ -307,3 +307,22 @@ fn stream_documents_checked_separately() {
     assert_eq!(findings[0]["pointer"], "/spec/template/spec/containers/0/image");
     assert_eq!(findings[0]["message"], "container image \"b:2.0\" uses the tag \"2.0\" without a digest");
 }
+
+#[test]
+fn empty_front_matter_licence_at_opening_line() {
+    // An empty front matter block, with LF and with CRLF line breaks: the missing licence is
+    // reported at the opening `---` of each.
+    let dir = common::case("31-modelcard-empty-metadata-crlf");
+    let report = run(&["check", "--format", "json", "--pack", "core", dir.to_str().unwrap()]).json();
+    for file in ["README-crlf.md", "README-lf.md"] {
+        let finding = report["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["code"] == "MLC001" && d["path"].as_str().unwrap().ends_with(file))
+            .unwrap_or_else(|| panic!("{file}: no MLC001 finding"));
+        assert_eq!((finding["line"].as_u64(), finding["column"].as_u64()), (Some(1), Some(1)), "{file}");
+        assert_eq!(finding["end_column"], 4, "{file}");
+        assert_eq!(finding["pointer"], "", "{file}");
+    }
+}
