@@ -8,6 +8,8 @@ use std::sync::Arc;
 use clap::Args;
 
 use super::OutputFormat;
+use crate::rules::functions;
+use crate::rules::rule::Test;
 use crate::rules::{self, Catalog, PackError, PackSpec, Rule};
 use crate::schema::closest;
 use crate::source::Limits;
@@ -231,6 +233,17 @@ pub fn render_explain(rule: &Rule) -> String {
     let targets: Vec<String> = rule.applies_to.iter().map(ToString::to_string).collect();
     let _ = writeln!(out, "applies to: {}", targets.join(", "));
     let _ = writeln!(out, "looks at: {}", rule.given_text);
+    for check in &rule.checks {
+        let at = check.field.as_ref().map(|field| format!("`{field}`: ")).unwrap_or_default();
+        let test = match &check.test {
+            Test::Function { name, .. } => {
+                let summary = functions::find(name).map(|spec| spec.summary).unwrap_or_default();
+                format!("{name} ({summary})")
+            }
+            Test::Schema(_) => "a JSON Schema".to_string(),
+        };
+        let _ = writeln!(out, "checks: {at}{test}");
+    }
 
     if let Some(reason) = &rule.deprecated_reason {
         let _ = writeln!(out, "deprecated: {reason}");
