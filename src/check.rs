@@ -168,6 +168,9 @@ where
         report.findings.extend(findings);
         report.tool_errors.extend(errors);
     }
+    if let Some(rule_set) = rule_set {
+        report.rule_packs = rule_set.packs.clone();
+    }
     report.sort();
     report
 }

@@ -33,6 +33,7 @@ fn check_default_selects_core_and_security() {
     let run = run_in(dir.path(), &["check", "--format", "json", "."]);
     assert_eq!(run.code, 1, "{}", run.stderr);
     assert_eq!(codes(&run.json()), vec!["MLC001", "SEC001"]);
+    assert_eq!(run.json()["rule_packs"], serde_json::json!(["core@1.0.0", "security@1.0.0"]));
 }
 
 #[test]
@@ -40,6 +41,7 @@ fn check_pack_limits_selection() {
     let dir = project(&[("README.md", CARD)]);
     let run = run_in(dir.path(), &["check", "--format", "json", "--pack", "security@1", "."]);
     assert_eq!(codes(&run.json()), vec!["SEC001"]);
+    assert_eq!(run.json()["rule_packs"], serde_json::json!(["security@1.0.0"]));
     let run = run_in(dir.path(), &["check", "--format", "json", "--pack", "core@1.0.0", "."]);
     assert_eq!(codes(&run.json()), vec!["MLC001"]);
 }

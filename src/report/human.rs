@@ -23,6 +23,9 @@ pub fn render(report: &Report, style: Style, verbose: bool) -> String {
     let mut out = String::new();
 
     if verbose {
+        if !report.rule_packs.is_empty() {
+            out.push_str(&format!("rule packs: {}\n", report.rule_packs.join(", ")));
+        }
         for file in &report.files {
             let what = match (&file.kind, &file.flavor) {
                 (Some(kind), Some(flavor)) => format!("{kind} ({flavor})"),
