@@ -6,6 +6,7 @@
 //! in parallel; a panic in one becomes a tool error naming the file.
 
 use std::panic::{self, AssertUnwindSafe};
+use std::sync::Arc;
 
 use rayon::prelude::*;
 use serde_json::{json, Value as Json};
@@ -15,7 +16,7 @@ use super::functions::{Input, Spot, Violation};
 use super::message;
 use super::rule::{Rule, Test};
 use super::RuleSet;
-use crate::report::{Finding, Location, ToolError};
+use crate::report::{Finding, Location, SourceText, ToolError};
 use crate::schema;
 use crate::source::pointer;
 
@@ -90,13 +91,7 @@ fn run_checks(
     findings: &mut Vec<Finding>,
 ) {
     for check in &rule.checks {
-        let (value, value_at) = match &check.field {
-            Some(field) => match node.get(field) {
-                Some(value) => (Some(value), format!("{at}/{}", pointer::escape(field))),
-                None => (None, at.to_string()),
-            },
-            None => (Some(node), at.to_string()),
-        };
+        let (value, value_at) = field_value(node, check.field.as_deref(), at);
         let violations = match &check.test {
             Test::Function { function, .. } => {
                 let input = Input { value, pointer: &value_at, document, artifact, project };
@@ -152,50 +147,46 @@ pub fn project_summary(project: &Project) -> Json {
 /// Runs the rules that apply to the whole project, once each. Their findings are located at
 /// the first project root, since no single file makes the claim.
 fn evaluate_project(rules: &RuleSet, project: &Project) -> Vec<Finding> {
-    let project_rules: Vec<&std::sync::Arc<Rule>> = rules.rules.iter().filter(|rule| rule.runs_on_project()).collect();
+    let project_rules: Vec<&Arc<Rule>> = rules.rules.iter().filter(|rule| rule.runs_on_project()).collect();
     if project_rules.is_empty() {
         return Vec::new();
     }
     let summary = project_summary(project);
-    let root = project.roots.first().map(|root| root.display().to_string()).unwrap_or_else(|| ".".to_string());
+    let root = match project.roots.first().map(|root| root.display().to_string()) {
+        Some(root) if !root.is_empty() => root,
+        _ => ".".to_string(),
+    };
+    // Functions that read the artifact they check get a stand-in without content.
+    let stand_in = Artifact {
+        path: root.clone(),
+        kind: crate::discover::Kind::ModelCard,
+        flavor: String::new(),
+        documents: Vec::new(),
+        markdown: None,
+        source: SourceText::new(root.clone(), String::new()),
+        broken: false,
+    };
+
     let mut findings = Vec::new();
     for rule in project_rules {
         for located in rule.given.query_located(&summary) {
             let at = located.location().to_json_pointer();
             for check in &rule.checks {
-                let (value, value_at) = match &check.field {
-                    Some(field) => match located.node().get(field) {
-                        Some(value) => (Some(value), format!("{at}/{}", pointer::escape(field))),
-                        None => (None, at.clone()),
-                    },
-                    None => (Some(located.node()), at.clone()),
-                };
-                let violations: Vec<Violation> = match &check.test {
-                    Test::Function { function, .. } => {
-                        // Functions that read an artifact get a stand-in with no content.
-                        let stand_in = super::context::Artifact {
-                            path: root.clone(),
-                            kind: crate::discover::Kind::ModelCard,
-                            flavor: String::new(),
-                            documents: Vec::new(),
-                            markdown: None,
-                            source: crate::report::SourceText::new(root.clone(), String::new()),
-                            broken: false,
-                        };
+                let (value, value_at) = field_value(located.node(), check.field.as_deref(), &at);
+                let violations: Vec<Violation> = match (&check.test, value) {
+                    (Test::Function { function, .. }, _) => {
                         let input = Input { value, pointer: &value_at, document: 0, artifact: &stand_in, project };
                         function.check(&input)
                     }
-                    Test::Schema(compiled) => match value {
-                        Some(value) => compiled
-                            .validator
-                            .iter_errors(value)
-                            .map(|error| {
-                                let pointer = format!("{value_at}{}", error.instance_path());
-                                Violation::new(Spot::Node(pointer), Some(error.instance()), error.to_string())
-                            })
-                            .collect(),
-                        None => Vec::new(),
-                    },
+                    (Test::Schema(compiled), Some(value)) => compiled
+                        .validator
+                        .iter_errors(value)
+                        .map(|error| {
+                            let pointer = format!("{value_at}{}", error.instance_path());
+                            Violation::new(Spot::Node(pointer), Some(error.instance()), error.to_string())
+                        })
+                        .collect(),
+                    (Test::Schema(_), None) => Vec::new(),
                 };
                 for violation in violations {
                     let pointer = match &violation.at {
@@ -214,4 +205,16 @@ fn evaluate_project(rules: &RuleSet, project: &Project) -> Vec<Finding> {
         }
     }
     findings
+}
+
+/// Returns the value a check looks at and its pointer: the matched node, or its `field`. An
+/// absent field gives no value and the pointer of the mapping that lacks it.
+fn field_value<'a>(node: &'a Json, field: Option<&str>, at: &str) -> (Option<&'a Json>, String) {
+    match field {
+        Some(field) => match node.get(field) {
+            Some(value) => (Some(value), format!("{at}/{}", pointer::escape(field))),
+            None => (None, at.to_string()),
+        },
+        None => (Some(node), at.to_string()),
+    }
 }
