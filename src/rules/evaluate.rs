@@ -218,3 +218,94 @@ fn field_value<'a>(node: &'a Json, field: Option<&str>, at: &str) -> (Option<&'a
         None => (Some(node), at.to_string()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::discover::Kind;
+    use crate::rules::context::ArtifactDocument;
+    use crate::rules::loader::{self, Origin};
+    use crate::source::Limits;
+
+    fn artifact(path: &str, kind: Kind, flavor: &str, text: &str) -> Artifact {
+        let parsed = crate::source::yaml::parse(text, &Limits::default());
+        let documents = parsed
+            .documents
+            .into_iter()
+            .map(|document| {
+                let json =
+                    document.root.as_ref().map_or(Json::Null, |root| root.to_json(&mut String::new(), &mut Vec::new()));
+                ArtifactDocument { index: document.index, json, root: document.root, span: document.span }
+            })
+            .collect();
+        Artifact {
+            path: path.to_string(),
+            kind,
+            flavor: flavor.to_string(),
+            documents,
+            markdown: None,
+            source: SourceText::new(path.to_string(), text.to_string()),
+            broken: false,
+        }
+    }
+
+    fn rule_set(then: &str, given: &str, flavors: &str) -> RuleSet {
+        let text = format!(
+            "pack: t\nversion: 1.0.0\ndescription: d\nrules:\n  - id: TST001\n    name: test-rule-fails\n    severity: warning\n    status: stable\n    since: 1.0.0\n    applies-to: [{{kind: training-config, flavors: [{flavors}]}}]\n    given: \"{given}\"\n    then: {then}\n    docs: {{what: w, why: y, fix: f, examples: [{{file: a.yaml, pass: x}}]}}\n    references: [{{standard: S, clause: C}}]\n"
+        );
+        let pack = loader::load("t.yaml", &text, Origin::Builtin, &Limits::default()).expect("the test pack loads");
+        RuleSet { packs: vec!["t@1.0.0".to_string()], rules: pack.rules }
+    }
+
+    fn positions(findings: &[Finding]) -> Vec<(usize, usize, String)> {
+        findings.iter().map(|f| (f.location.line, f.location.column, f.location.pointer.clone())).collect()
+    }
+
+    #[test]
+    fn absent_field_located_at_mapping() {
+        let rules = rule_set("{field: seed, function: defined}", "$.trainer", "hf-trainer");
+        let mut project = Project::new(vec![]);
+        project.artifacts.push(artifact("a.yaml", Kind::TrainingConfig, "hf-trainer", "x: 1\ntrainer:\n  lr: 0.1\n"));
+        let (findings, errors) = evaluate(&rules, &project);
+        assert!(errors.is_empty());
+        assert_eq!(positions(&findings), vec![(3, 3, "/trainer".to_string())]);
+        assert_eq!(findings[0].message, "\"seed\" missing");
+        assert_eq!(findings[0].rule.as_ref().map(|rule| rule.name.as_str()), Some("test-rule-fails"));
+    }
+
+    #[test]
+    fn each_list_item_located() {
+        let rules = rule_set("{function: pattern, options: {match: '^s3://'}}", "$.uris", "hf-trainer");
+        let mut project = Project::new(vec![]);
+        project.artifacts.push(artifact(
+            "a.yaml",
+            Kind::TrainingConfig,
+            "hf-trainer",
+            "uris: [s3://a, http://b, gs://c]\n",
+        ));
+        let (findings, _) = evaluate(&rules, &project);
+        assert_eq!(positions(&findings), vec![(1, 16, "/uris/1".to_string()), (1, 26, "/uris/2".to_string())]);
+        assert_eq!(findings[0].message, "\"http://b\" does not match `^s3://`");
+    }
+
+    #[test]
+    fn other_flavor_and_broken_file_skipped() {
+        let rules = rule_set("{field: seed, function: defined}", "$", "axolotl");
+        let mut project = Project::new(vec![]);
+        project.artifacts.push(artifact("a.yaml", Kind::TrainingConfig, "hf-trainer", "lr: 1\n"));
+        let mut broken = artifact("b.yaml", Kind::TrainingConfig, "axolotl", "lr: 1\n");
+        broken.broken = true;
+        project.artifacts.push(broken);
+        assert!(evaluate(&rules, &project).0.is_empty());
+    }
+
+    #[test]
+    fn schema_error_located_inside_value() {
+        let rules = rule_set("{field: steps, schema: {type: array, items: {type: integer}}}", "$", "hf-trainer");
+        let mut project = Project::new(vec![]);
+        project.artifacts.push(artifact("a.yaml", Kind::TrainingConfig, "hf-trainer", "steps:\n  - 1\n  - two\n"));
+        let (findings, _) = evaluate(&rules, &project);
+        assert_eq!(positions(&findings), vec![(3, 5, "/steps/1".to_string())]);
+        assert_eq!(findings[0].message, "\"two\" is not of type \"integer\"");
+    }
+}

@@ -34,11 +34,12 @@ fn shorten(text: &str) -> String {
 }
 
 /// Fills a message template. Without a template, the message is the value (when there is
-/// one) followed by the detail.
+/// one, and the detail does not start with it already) followed by the detail.
 pub fn render(rule: &Rule, violation: &Violation, field: Option<&str>, pointer: &str, path: &str) -> String {
     let value = show_value(violation);
     let Some(template) = &rule.message else {
         return match (&value, field) {
+            (Some(value), _) if violation.detail.starts_with(value.as_str()) => violation.detail.clone(),
             (Some(value), _) => format!("{value} {}", violation.detail),
             (None, Some(field)) => format!("\"{field}\" {}", violation.detail),
             (None, None) => violation.detail.clone(),
