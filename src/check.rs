@@ -217,6 +217,7 @@ fn artifact_of(
         path: path.to_string(),
         kind: classification.kind,
         flavor: classification.flavor.to_string(),
+        format,
         documents,
         markdown,
         source: source.clone(),

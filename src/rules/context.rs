@@ -7,7 +7,7 @@ use std::sync::{Arc, OnceLock};
 use serde_json::Value as Json;
 
 use super::markdown::{self, Heading};
-use crate::discover::Kind;
+use crate::discover::{Format, Kind};
 use crate::report::SourceText;
 use crate::source::{Node, Span};
 
@@ -45,6 +45,8 @@ pub struct Artifact {
     pub path: String,
     pub kind: Kind,
     pub flavor: String,
+    /// The format the file was parsed as.
+    pub format: Format,
     pub documents: Vec<ArtifactDocument>,
     /// Set for Markdown cards.
     pub markdown: Option<MarkdownBody>,

@@ -1,7 +1,9 @@
 //! `no-secrets`: no string looks like a credential.
 //!
-//! **What it checks**: every string under the value, and with `include-body: true` a card's
-//! Markdown body, against a short list of credential formats chosen for few false positives:
+//! **What it checks**: every string under the value, the full-line comments of a YAML file
+//! (when the rule looks at the whole document, `given: $` without `field`), and with
+//! `include-body: true` a card's Markdown body. They are compared with a short list of
+//! credential formats chosen for few false positives:
 //! AWS access key ids, GitHub, GitLab, Hugging Face, OpenAI-style (`sk-`), Slack, Google and
 //! Stripe tokens, private key blocks, JSON Web Tokens, passwords inside URLs
 //! (`scheme://user:password@host`), and literal values of keys or environment variables named
@@ -26,7 +28,8 @@ use regex::Regex;
 use serde_json::{Map, Value as Json};
 
 use super::{each_string, regexes_option, Function, Input, OptionError, Spec, Spot, Violation};
-use crate::source::Span;
+use crate::discover::Format;
+use crate::source::{Node, Span, Value};
 
 pub const SPEC: Spec = Spec {
     name: "no-secrets",
@@ -36,15 +39,15 @@ pub const SPEC: Spec = Spec {
 };
 
 /// One credential format.
-struct Format {
+struct CredentialFormat {
     what: &'static str,
     regex: Regex,
     /// The leading characters a finding may show.
     shown_prefix: usize,
 }
 
-static FORMATS: LazyLock<Vec<Format>> = LazyLock::new(|| {
-    let format = |what, pattern: &str, shown_prefix| Format {
+static FORMATS: LazyLock<Vec<CredentialFormat>> = LazyLock::new(|| {
+    let format = |what, pattern: &str, shown_prefix| CredentialFormat {
         what,
         regex: Regex::new(pattern).expect("the credential patterns compile"),
         shown_prefix,
@@ -221,6 +224,13 @@ impl Function for NoSecrets {
         if let Some(value) = input.value {
             self.check_value(value, input.pointer, &mut out);
         }
+        // A commented-out credential is as public as a live one. The comments are scanned once,
+        // with the first document.
+        if input.artifact.format == Format::Yaml && input.document == 0 && input.pointer.is_empty() {
+            for (span, found) in comment_secrets(input, &self.allow) {
+                out.push(violation(Spot::Span { span, pointer: String::new() }, &found));
+            }
+        }
         if let (true, Some(body)) = (self.include_body, &input.artifact.markdown) {
             let text = &input.artifact.source.text;
             let start = body.body_start.min(text.len());
@@ -230,6 +240,43 @@ impl Function for NoSecrets {
             }
         }
         out
+    }
+}
+
+/// Finds credentials in the full-line comments of a YAML file. A line starting with `#` inside
+/// a block scalar is string content, scanned with the values, so lines inside a string node's
+/// span are left out.
+fn comment_secrets(input: &Input<'_>, allow: &[Regex]) -> Vec<(Span, Found)> {
+    let text = &input.artifact.source.text;
+    let mut strings = Vec::new();
+    for document in &input.artifact.documents {
+        if let Some(root) = &document.root {
+            string_spans(root, &mut strings);
+        }
+    }
+    let mut out = Vec::new();
+    let mut line_start = 0;
+    for line in text.split_inclusive('\n') {
+        let indent = line.len() - line.trim_start().len();
+        let comment_start = line_start + indent;
+        let is_comment = line.trim_start().starts_with('#');
+        let in_string = strings.iter().any(|span: &Span| span.start <= comment_start && comment_start < span.end);
+        if is_comment && !in_string {
+            for found in scan(line, allow) {
+                out.push((Span::new(line_start + found.start, line_start + found.end), found));
+            }
+        }
+        line_start += line.len();
+    }
+    out
+}
+
+fn string_spans(node: &Node, out: &mut Vec<Span>) {
+    match &node.value {
+        Value::String(_) => out.push(node.span),
+        Value::Sequence(items) => items.iter().for_each(|item| string_spans(item, out)),
+        Value::Mapping(entries) => entries.iter().for_each(|entry| string_spans(&entry.value, out)),
+        _ => {}
     }
 }
 
