@@ -462,6 +462,34 @@ mod tests {
     }
 
     #[test]
+    fn deprecation_needs_reason() {
+        let deprecated = RULE.replace("status: stable", "status: deprecated");
+        let text = format!("pack: test\nversion: 1.0.0\ndescription: d\nrules:{deprecated}");
+        let errors = errors_of(&text);
+        assert_eq!(errors[0].message, "a deprecated rule needs `deprecated-reason`");
+        assert_eq!(errors[0].location.as_ref().unwrap().line, 8);
+
+        let with_reason = deprecated.replace("since: 1.0.0", "since: 1.0.0\n    deprecated-reason: replaced by TST002");
+        let text = format!("pack: test\nversion: 1.0.0\ndescription: d\nrules:{with_reason}");
+        let pack = load("pack.yaml", &text, Origin::Builtin, &Limits::default()).unwrap();
+        assert_eq!(pack.rules[0].status, Status::Deprecated);
+    }
+
+    #[test]
+    fn duplicate_id_and_late_since_reported() {
+        let text = format!(
+            "pack: test\nversion: 1.0.0\ndescription: d\nrules:{RULE}{}",
+            RULE.replace("since: 1.0.0", "since: 1.1.0")
+        );
+        let messages: Vec<String> = errors_of(&text).into_iter().map(|error| error.message).collect();
+        assert!(
+            messages.contains(&"rule id \"TST001\" is already used by rule 0 of this pack".to_string()),
+            "{messages:?}"
+        );
+        assert!(messages.contains(&"`since` 1.1.0 is later than the pack version 1.0.0".to_string()), "{messages:?}");
+    }
+
+    #[test]
     fn template_names_found() {
         assert_eq!(template_names("{{value}} is {{ detail }}"), vec!["value", "detail"]);
         assert!(template_names("no placeholders").is_empty());

@@ -19,8 +19,9 @@
 //! **Masking**: findings never show a secret: `{{value}}` renders a known prefix followed by
 //! `...****` (`sk-...****`), or `****`.
 //!
-//! **Known problems**: a credential in a format not on the list, or a short password, is not
-//! found; rotate anything committed even when this check is quiet.
+//! **Known problems**: a credential in a format not on the list, a short password, or a
+//! credential in a comment after a value on the same line (`key: 1  # token`) is not found;
+//! rotate anything committed even when this check is quiet.
 
 use std::sync::LazyLock;
 
