@@ -175,7 +175,7 @@ where
     report
 }
 
-/// The project roots: each folder named, and the folder holding each file named.
+/// Returns the project roots: each folder named, and the folder holding each file named.
 fn project_roots(paths: &[PathBuf]) -> Vec<PathBuf> {
     paths
         .iter()
@@ -183,8 +183,8 @@ fn project_roots(paths: &[PathBuf]) -> Vec<PathBuf> {
         .collect()
 }
 
-/// The artifact the rules see: the file's documents as data and as trees, and for a Markdown
-/// card where its body starts.
+/// Builds the artifact the rules see: the file's documents as data and as trees, and for a
+/// Markdown card where its body starts.
 ///
 /// NOTE: a data file (CSV, TSV, JSON Lines) has no documents here, so rules on `data` find
 /// nothing until the data checks provide the summary that docs/rule-packs.md describes.

@@ -1,4 +1,4 @@
-//! The packs a run knows (built-in and the user's files), `extends` resolution with version
+//! The packs a run can use (built-in and the user's files), `extends` resolution with version
 //! pins and cycle detection, and the selection of packs a run applies.
 
 use std::path::PathBuf;
@@ -79,7 +79,7 @@ pub struct RuleSet {
 }
 
 impl Catalog {
-    /// The built-in packs, and the packs in `files`. A built-in pack whose name or version
+    /// Loads the built-in packs and the packs in `files`. A built-in pack whose name or version
     /// disagrees with its place under `rules/` is an error.
     pub fn load(files: &[PathBuf], limits: &Limits) -> Result<Catalog, Vec<PackError>> {
         let mut catalog = Catalog::default();
@@ -137,7 +137,7 @@ impl Catalog {
         }
     }
 
-    /// The newest pack that `spec` accepts.
+    /// Returns the index of the newest pack that `spec` accepts.
     pub fn find(&self, spec: &PackSpec) -> Option<usize> {
         self.packs
             .iter()
@@ -147,7 +147,7 @@ impl Catalog {
             .map(|(index, _)| index)
     }
 
-    /// Why no pack matches `spec`, with the packs that exist.
+    /// Words why no pack matches `spec`, with the packs that exist as help.
     fn not_found(&self, spec: &PackSpec) -> (String, String) {
         let versions: Vec<&str> =
             self.packs.iter().filter(|pack| pack.name == spec.name).map(|pack| pack.version.as_str()).collect();
@@ -168,8 +168,8 @@ impl Catalog {
         }
     }
 
-    /// The rules of pack `index` with the packs it extends, included packs first; a rule of
-    /// the extending pack replaces an included rule with the same id.
+    /// Returns the rules of pack `index` with those of the packs it extends, included packs
+    /// first. A rule of the extending pack replaces an included rule with the same id.
     pub fn resolve(&self, index: usize) -> Result<Vec<Arc<Rule>>, Vec<PackError>> {
         self.resolve_with(index, &mut Vec::new())
     }
@@ -225,8 +225,8 @@ impl Catalog {
         Ok(rules)
     }
 
-    /// The rules of the packs `specs` names (the default packs when it is empty), plus every
-    /// pack loaded from the user's files. A rule id or name defined differently by two
+    /// Selects the rules of the packs `specs` names (the default packs when it is empty), plus
+    /// every pack loaded from the user's files. A rule id or name defined differently by two
     /// selected packs is an error.
     pub fn select(&self, specs: &[String]) -> Result<RuleSet, Vec<PackError>> {
         let mut chosen: Vec<usize> = Vec::new();
@@ -287,7 +287,7 @@ impl Catalog {
         }
     }
 
-    /// The newest version of each pack, sorted by name, for listing and `explain`.
+    /// Returns the newest version of each pack, sorted by name, for listing and `explain`.
     pub fn newest(&self) -> Vec<&LoadedPack> {
         let mut names: Vec<&str> = self.packs.iter().map(|pack| pack.name.as_str()).collect();
         names.sort();

@@ -18,7 +18,7 @@ pub struct ArtifactDocument {
     pub json: Json,
     /// `None` for a document with no content.
     pub root: Option<Node>,
-    /// Where the document starts.
+    /// The start of the document.
     pub span: Span,
 }
 
@@ -27,7 +27,7 @@ pub struct ArtifactDocument {
 pub struct MarkdownBody {
     /// The opening `---` of the front matter, where findings about the whole card point.
     pub front_matter_open: Span,
-    /// Where the body starts, after the front matter.
+    /// The offset of the body, after the front matter.
     pub body_start: usize,
     headings: OnceLock<Vec<Heading>>,
 }
@@ -57,7 +57,7 @@ pub struct Artifact {
 }
 
 impl Artifact {
-    /// The headings of a Markdown card's body, parsed on first use.
+    /// Returns the headings of a Markdown card's body, parsed on first use.
     pub fn headings(&self) -> &[Heading] {
         match &self.markdown {
             Some(body) => body.headings.get_or_init(|| markdown::headings(&self.source.text, body.body_start)),
@@ -65,18 +65,18 @@ impl Artifact {
         }
     }
 
-    /// The folder holding the artifact.
+    /// Returns the folder holding the artifact.
     pub fn folder(&self) -> PathBuf {
         Path::new(&self.path).parent().map(Path::to_path_buf).unwrap_or_default()
     }
 
-    /// The first document's value at a top-level key.
+    /// Returns the first document's value at a top-level key.
     pub fn top_level(&self, key: &str) -> Option<&Json> {
         self.documents.first()?.json.get(key)
     }
 
-    /// Names the artifact answers to: its `pretty_name`, `name` or `model_name`, and the name
-    /// of the folder holding it.
+    /// Returns the names a reference may use for the artifact: its `pretty_name`, `name` or
+    /// `model_name`, and the name of the folder holding it.
     pub fn names(&self) -> Vec<String> {
         let mut names: Vec<String> = ["pretty_name", "name", "model_name"]
             .iter()
@@ -108,7 +108,7 @@ pub struct Project {
     pub roots: Vec<PathBuf>,
 }
 
-/// What of a target artifact a reference compares against.
+/// The part of a target artifact that a reference is compared with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RefBy {
     /// A path relative to the referring artifact's folder or to the project root, naming the
@@ -125,7 +125,7 @@ impl Project {
         Project { artifacts: Vec::new(), roots }
     }
 
-    /// The project root holding `path`: the longest root that contains it.
+    /// Returns the project root of `path`: the longest root that contains it.
     pub fn root_of(&self, path: &Path) -> PathBuf {
         let normalized = normalize(path);
         self.roots
@@ -136,7 +136,8 @@ impl Project {
             .unwrap_or_else(|| path.parent().map(Path::to_path_buf).unwrap_or_default())
     }
 
-    /// The artifacts of `kinds` that `value` refers to, compared as `by` says.
+    /// Returns the indexes of the artifacts of `kinds` that `value` refers to, compared as `by`
+    /// selects.
     pub fn find(&self, from: &Artifact, value: &str, kinds: &[Kind], by: &[RefBy]) -> Vec<usize> {
         let wanted = value.trim();
         if wanted.is_empty() {
