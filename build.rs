@@ -36,6 +36,28 @@ fn main() {
     for path in &schemas {
         println!("cargo:rerun-if-changed={}", path.display());
     }
+
+    let packs = files_at_depth(&root.join("rules"), 2, "yaml");
+    let mut table = String::from("&[\n");
+    for path in &packs {
+        let parts: Vec<String> = path
+            .strip_prefix(root.join("rules"))
+            .expect("listed under rules/")
+            .iter()
+            .map(|part| part.to_string_lossy().into_owned())
+            .collect();
+        let version = parts[1].trim_end_matches(".yaml");
+        writeln!(table, "    ({:?}, {:?}, include_str!({:?})),", parts[0], version, path.display().to_string())
+            .unwrap();
+    }
+    table.push(']');
+    fs::write(out.join("embedded_packs.rs"), table).expect("OUT_DIR is writable");
+
+    println!("cargo:rerun-if-changed=rules");
+    println!("cargo:rerun-if-changed=rules/rule-pack.schema.json");
+    for path in &packs {
+        println!("cargo:rerun-if-changed={}", path.display());
+    }
 }
 
 /// Files with extension `ext` exactly `depth` folders below `dir`, sorted.

@@ -18,6 +18,7 @@ use crate::report::waivers::{self, Date};
 use crate::report::{
     FileReport, Finding, Location, Related, Report, Severity, SkippedFile, SourceText, Status, ToolError,
 };
+use crate::rules::{self, RuleSet};
 use crate::schema::user::UserSchema;
 use crate::schema::{self, Compiled, EmbeddedSchema, Validators};
 use crate::source::{self, frontmatter, Document, Issue, IssueKind, Limits};
@@ -80,21 +81,32 @@ struct FileOutcome {
     findings: Vec<Finding>,
     tool_errors: Vec<ToolError>,
     waiver_comments: Vec<waivers::Comment>,
+    /// The classified file with its parsed content, for the rules.
+    artifact: Option<rules::Artifact>,
 }
 
-/// Runs `mlconform check` over `paths`.
+/// Runs `mlconform check` over `paths`: schemas per file, then the selected rule packs over
+/// the whole project. A rule pack that does not load is a tool error, and nothing is checked.
 pub fn run_check(paths: &[PathBuf], options: &CheckOptions) -> Report {
+    let rule_set = match rules::load_rule_set(&options.packs, &options.rule_files, &options.limits) {
+        Ok(rule_set) => rule_set,
+        Err(errors) => {
+            let mut report = Report::default();
+            report.tool_errors.extend(errors.into_iter().map(rules::PackError::into_tool_error));
+            return report;
+        }
+    };
     let validators = Validators::default();
-    run(paths, options, |entry| check_file(&entry.path, entry.explicit, options, &validators))
+    run(paths, options, Some(&rule_set), |entry| check_file(&entry.path, entry.explicit, options, &validators))
 }
 
 /// Runs `mlconform validate`: every JSON, YAML or front-matter file under `paths` against one
 /// user schema.
 pub fn run_validate(paths: &[PathBuf], schema: &UserSchema, options: &CheckOptions) -> Report {
-    run(paths, options, |entry| validate_file(&entry.path, entry.explicit, schema, options))
+    run(paths, options, None, |entry| validate_file(&entry.path, entry.explicit, schema, options))
 }
 
-fn run<F>(paths: &[PathBuf], options: &CheckOptions, check: F) -> Report
+fn run<F>(paths: &[PathBuf], options: &CheckOptions, rule_set: Option<&RuleSet>, check: F) -> Report
 where
     F: Fn(&discover::WalkEntry) -> FileOutcome + Sync,
 {
@@ -157,23 +169,88 @@ where
 
     let pool =
         rayon::ThreadPoolBuilder::new().num_threads(options.threads.unwrap_or(0)).stack_size(WORKER_STACK_SIZE).build();
-    let outcomes: Vec<FileOutcome> = match pool {
+    let outcomes: Vec<FileOutcome> = match &pool {
         Ok(pool) => pool.install(|| walk.files.par_iter().map(check_one).collect()),
         Err(_) => walk.files.iter().map(check_one).collect(),
     };
 
     let mut waiver_comments = Vec::new();
+    let mut project = rules::Project::new(project_roots(paths));
     for outcome in outcomes {
         report.files.extend(outcome.file);
         report.skipped.extend(outcome.skipped);
         report.findings.extend(outcome.findings);
         report.tool_errors.extend(outcome.tool_errors);
         waiver_comments.extend(outcome.waiver_comments);
+        project.artifacts.extend(outcome.artifact);
+    }
+
+    // Rules run once every file is parsed, so that a rule on one file can see the others.
+    if let Some(rule_set) = rule_set.filter(|rule_set| !rule_set.rules.is_empty()) {
+        let (findings, errors) = match &pool {
+            Ok(pool) => pool.install(|| rules::evaluate(rule_set, &project)),
+            Err(_) => rules::evaluate(rule_set, &project),
+        };
+        report.findings.extend(findings);
+        report.tool_errors.extend(errors);
+    }
+    if let Some(rule_set) = rule_set {
+        report.rule_packs = rule_set.packs.clone();
     }
     let today = options.today.unwrap_or_else(Date::today);
     crate::config::apply(&mut report, options.config.as_deref(), waiver_comments, today);
     report.sort();
     report
+}
+
+/// Returns the project roots: each folder named, and the folder holding each file named.
+fn project_roots(paths: &[PathBuf]) -> Vec<PathBuf> {
+    paths
+        .iter()
+        .map(|path| if path.is_dir() { path.clone() } else { path.parent().map(Path::to_path_buf).unwrap_or_default() })
+        .collect()
+}
+
+/// Builds the artifact the rules see: the file's documents as data and as trees, and for a
+/// Markdown card where its body starts.
+///
+/// NOTE: a data file (CSV, TSV, JSON Lines) has no documents here, so rules on `data` find
+/// nothing until the data checks provide the summary that docs/rule-packs.md describes.
+fn artifact_of(
+    path: &str,
+    classification: &discover::Classification,
+    format: Format,
+    source: &Arc<SourceText>,
+    documents: Vec<Document>,
+    documents_json: Vec<Json>,
+    broken: bool,
+) -> rules::Artifact {
+    let markdown = match format {
+        Format::Markdown => frontmatter::split(&source.text)
+            .map(|front| rules::MarkdownBody::new(front.open, front.body_start))
+            .or_else(|| Some(rules::MarkdownBody::new(source::Span::at(0), 0))),
+        _ => None,
+    };
+    let documents = documents
+        .into_iter()
+        .zip(documents_json)
+        .map(|(document, json)| rules::ArtifactDocument {
+            index: document.index,
+            json,
+            root: document.root,
+            span: document.span,
+        })
+        .collect();
+    rules::Artifact {
+        path: path.to_string(),
+        kind: classification.kind,
+        flavor: classification.flavor.to_string(),
+        format,
+        documents,
+        markdown,
+        source: source.clone(),
+        broken,
+    }
 }
 
 /// Reads and decodes a file, or returns the finding that explains why it cannot be read.
@@ -421,6 +498,9 @@ fn check_file(path: &Path, explicit: bool, options: &CheckOptions, validators: &
     }
 
     let status = file_status(parsed.broken, &outcome.findings);
+    outcome.artifact = classification.as_ref().map(|classification| {
+        artifact_of(&display, classification, format, &source, parsed.documents, documents_json, parsed.broken)
+    });
     outcome.file = Some(FileReport {
         path: display,
         kind: classification.as_ref().map(|c| c.kind.as_str().to_string()),

@@ -13,5 +13,6 @@ pub mod config;
 pub mod discover;
 pub mod kubernetes;
 pub mod report;
+pub mod rules;
 pub mod schema;
 pub mod source;

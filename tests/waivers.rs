@@ -26,8 +26,10 @@ fn check_json(dir: &Path, args: &[&str]) -> (i32, Value) {
     check_json_on(dir, "2026-01-15", args)
 }
 
+/// Runs `check` with the rule packs' findings ignored, so that the tests see only the parser
+/// and schema findings their files are written to produce.
 fn check_json_on(dir: &Path, today: &str, args: &[&str]) -> (i32, Value) {
-    let mut all = vec!["check", "--format", "json", "--today", today];
+    let mut all = vec!["check", "--format", "json", "--today", today, "--ignore", "MLC,SEC"];
     all.extend_from_slice(args);
     let run = run_in(dir, &all);
     (run.code, run.json())

@@ -1,6 +1,8 @@
 //! The command-line front end: argument definitions, output, exit codes. The only module that
 //! prints.
 
+mod rules;
+
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -31,7 +33,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Walk paths, classify ML artifacts and validate each against its versioned schema.
+    /// Walk paths, classify ML artifacts, validate each against its versioned schema and
+    /// apply the rule packs.
     Check(CheckArgs),
     /// Validate JSON, YAML or front-matter files against your own JSON Schema.
     Validate(ValidateArgs),
@@ -39,6 +42,10 @@ pub enum Command {
     Schemas(SchemasArgs),
     /// Write a commented mlconform.toml for the project in a folder.
     Init(InitArgs),
+    /// List the rules of the rule packs with their severity, status and references.
+    Rules(rules::RulesArgs),
+    /// Print a rule's documentation: what it checks, why, how to fix, examples, references.
+    Explain(rules::ExplainArgs),
 }
 
 #[derive(Debug, Args)]
@@ -78,6 +85,15 @@ pub struct CheckArgs {
     /// Check waiver expiry dates against this date instead of today's date (in UTC).
     #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date, hide = true)]
     pub today: Option<Date>,
+    /// Apply this rule pack (repeatable), as NAME or NAME@VERSION; `core@1` is the newest
+    /// 1.x.y. Without --pack, the default packs `core` and `security` apply.
+    #[arg(long = "pack", value_name = "PACK[@VERSION]", help_heading = "Rules")]
+    pub packs: Vec<String>,
+
+    /// Also apply the rule pack in the YAML file PATH (repeatable), written in the rule-pack
+    /// format of docs/rule-packs.md.
+    #[arg(long = "rules", value_name = "PATH", help_heading = "Rules")]
+    pub rule_files: Vec<PathBuf>,
 
     #[command(flatten)]
     pub common: CommonArgs,
@@ -367,6 +383,8 @@ pub fn run(cli: Cli) -> ExitCode {
                 ExitCode::from(2)
             }
         },
+        Command::Rules(args) => rules::run_rules(&args),
+        Command::Explain(args) => rules::run_explain(&args),
     }
 }
 
@@ -379,9 +397,8 @@ fn load_configs(args: &CheckArgs) -> Result<Configs, Report> {
         fail_on: args.common.fail_on.map(FailOn::threshold),
         schema_versions: args.schema_versions.clone(),
         exclude: args.common.exclude.clone(),
-        // TODO: fill from `--pack` and `--rules` once `check` has them.
-        packs: Vec::new(),
-        rule_files: Vec::new(),
+        packs: args.packs.clone(),
+        rule_files: args.rule_files.clone(),
     };
     Configs::load(&args.paths, args.config.as_deref(), command_line)
         .map_err(|tool_errors| Report { tool_errors, ..Report::default() })

@@ -67,6 +67,9 @@ pub fn render(report: &Report, style: Style, verbose: bool) -> String {
     let mut out = String::new();
 
     if verbose {
+        if !report.rule_packs.is_empty() {
+            out.push_str(&format!("rule packs: {}\n", report.rule_packs.join(", ")));
+        }
         for file in &report.files {
             let what = match (&file.kind, &file.flavor) {
                 (Some(kind), Some(flavor)) => format!("{kind} ({flavor})"),
@@ -212,6 +215,18 @@ impl Diagnostic for Rendered<'_> {
         {
             if document > 0 {
                 parts.push(format!("in document index {document} of the YAML stream (the first is 0)"));
+            }
+        }
+        if let Some(rule) = &self.finding.rule {
+            let status = if rule.status == "stable" { String::new() } else { format!(", {}", rule.status) };
+            parts.push(format!("rule: {} ({}{status})", rule.name, rule.id));
+            if !rule.references.is_empty() {
+                let references: Vec<String> = rule
+                    .references
+                    .iter()
+                    .map(|reference| format!("{}, {}", reference.standard, reference.clause))
+                    .collect();
+                parts.push(format!("references: {}", references.join("; ")));
             }
         }
         (!parts.is_empty()).then(|| Box::new(parts.join("\n")) as Box<dyn fmt::Display>)

@@ -16,6 +16,8 @@ struct JsonReport<'a> {
     diagnostics: Vec<JsonDiagnostic<'a>>,
     skipped: Vec<JsonSkipped<'a>>,
     tool_errors: Vec<JsonToolError<'a>>,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    rule_packs: &'a [String],
 }
 
 #[derive(Serialize)]
@@ -125,6 +127,7 @@ pub fn render(report: &Report) -> String {
             .iter()
             .map(|skipped| JsonSkipped { path: &skipped.path, reason: &skipped.reason })
             .collect(),
+        rule_packs: &report.rule_packs,
         tool_errors: report
             .tool_errors
             .iter()

@@ -263,6 +263,8 @@ pub struct Report {
     pub skipped: Vec<SkippedFile>,
     pub findings: Vec<Finding>,
     pub tool_errors: Vec<ToolError>,
+    /// The rule packs applied, as `name@version`; empty for `validate`.
+    pub rule_packs: Vec<String>,
 }
 
 /// Counts for the report summary.

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::sync::{Arc, LazyLock, Mutex, OnceLock};
 
-pub(crate) use errors::closest;
+pub(crate) use errors::{closest, short};
 pub use errors::{findings_for, SchemaFinding};
 
 /// The prefix of every embedded schema's `$id`.
