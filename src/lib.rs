@@ -8,7 +8,9 @@
 
 pub mod check;
 pub mod cli;
+pub mod data;
 pub mod discover;
 pub mod report;
+pub mod scaler;
 pub mod schema;
 pub mod source;
