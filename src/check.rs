@@ -13,6 +13,9 @@ use std::sync::Arc;
 use rayon::prelude::*;
 use serde_json::Value as Json;
 
+mod data_files;
+
+use crate::data::{DataMeasures, DataOptions};
 use crate::discover::{self, Format, Kind, Verdict, WalkOptions};
 use crate::report::{
     FileReport, Finding, Location, Related, Report, Severity, SkippedFile, SourceText, Status, ToolError,
@@ -35,6 +38,10 @@ pub struct CheckOptions {
     /// Schema versions chosen per kind and flavor, overriding the version a file declares
     /// (but not a `$schema` pin inside the file).
     pub pins: Vec<schema::SchemaId>,
+    /// Settings of the data checks.
+    pub data: DataOptions,
+    /// Settings of the scaler check.
+    pub scaler: crate::scaler::ScalerOptions,
 }
 
 impl Default for CheckOptions {
@@ -46,6 +53,8 @@ impl Default for CheckOptions {
             threads: None,
             max_file_size: DEFAULT_MAX_FILE_SIZE,
             pins: Vec::new(),
+            data: DataOptions::default(),
+            scaler: crate::scaler::ScalerOptions::default(),
         }
     }
 }
@@ -65,6 +74,12 @@ struct FileOutcome {
     skipped: Option<SkippedFile>,
     findings: Vec<Finding>,
     tool_errors: Vec<ToolError>,
+    /// Quality measures of a data file.
+    measures: Option<DataMeasures>,
+    /// Row hashes of a data file that may be half of a train/test pair.
+    row_hashes: Option<std::collections::HashSet<u64>>,
+    /// Scaler checks run for a scaler file.
+    scaler: Vec<crate::scaler::ScalerCheck>,
 }
 
 /// Runs `mlconform check` over `paths`.
@@ -131,12 +146,19 @@ where
         Err(_) => walk.files.iter().map(check_one).collect(),
     };
 
+    let mut row_hashes = Vec::new();
     for outcome in outcomes {
         report.files.extend(outcome.file);
         report.skipped.extend(outcome.skipped);
         report.findings.extend(outcome.findings);
         report.tool_errors.extend(outcome.tool_errors);
+        if let (Some(measures), Some(hashes)) = (&outcome.measures, outcome.row_hashes) {
+            row_hashes.push((measures.path.clone(), hashes));
+        }
+        report.data.extend(outcome.measures);
+        report.scaler.extend(outcome.scaler);
     }
+    data_files::link_overlaps(&mut report, &row_hashes);
     report.sort();
     report
 }
@@ -267,6 +289,18 @@ fn check_file(path: &Path, explicit: bool, options: &CheckOptions, validators: &
         }
     };
 
+    let forced_data = explicit && options.forced_kind == Some(Kind::Data);
+    let other_kind_forced = explicit && options.forced_kind.is_some_and(|kind| kind != Kind::Data);
+    match format {
+        Some(format @ (Format::Csv | Format::Tsv | Format::JsonLines)) if !other_kind_forced => {
+            return data_files::check_data(path, format, options, "data file by its extension".to_string());
+        }
+        Some(Format::Json) if !other_kind_forced && (forced_data || data_files::is_large_json_array(path, options)) => {
+            return data_files::check_data(path, Format::Json, options, "JSON array of records".to_string());
+        }
+        _ => {}
+    }
+
     let source = match read_source(path, options) {
         Ok(source) => source,
         Err(finding) => {
@@ -322,6 +356,11 @@ fn check_file(path: &Path, explicit: bool, options: &CheckOptions, validators: &
         outcome.findings.push(issue_finding(issue, &source));
     }
 
+    if classification.as_ref().is_some_and(|c| c.kind == Kind::Data) && !parsed.broken {
+        let reason = classification.map(|c| c.reason).unwrap_or_default();
+        return data_files::check_data(path, Format::Json, options, reason);
+    }
+
     let mut schemas_used: Vec<String> = Vec::new();
     if let Some(classification) = &classification {
         if !matches!(classification.kind, Kind::Data) {
@@ -365,6 +404,14 @@ fn check_file(path: &Path, explicit: bool, options: &CheckOptions, validators: &
                 let instance = without_schema_key(json);
                 validate_document(&compiled, root, &instance, &silenced, document, &source, &id, &mut outcome.findings);
             }
+        }
+    }
+
+    if classification.as_ref().is_some_and(|c| c.kind == Kind::Scaler) && !parsed.broken && options.scaler.enabled {
+        if let Some(root) = parsed.documents.first().and_then(|document| document.root.as_ref()) {
+            let checks = data_files::check_scaler_file(path, root, &source, options);
+            outcome.findings.extend(checks.findings);
+            outcome.scaler.extend(checks.checks);
         }
     }
 
@@ -570,6 +617,9 @@ fn validate_file(path: &Path, explicit: bool, schema: &UserSchema, options: &Che
     let mut outcome = FileOutcome::default();
     let format = match discover::detect_format(path) {
         Some(format @ (Format::Json | Format::Yaml | Format::Markdown)) => Some(format),
+        Some(format @ (Format::Csv | Format::Tsv | Format::JsonLines)) => {
+            return data_files::validate_data(path, format, schema, options);
+        }
         None if explicit => None,
         _ => {
             outcome.skipped =

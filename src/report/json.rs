@@ -16,6 +16,10 @@ struct JsonReport<'a> {
     diagnostics: Vec<JsonDiagnostic<'a>>,
     skipped: Vec<JsonSkipped<'a>>,
     tool_errors: Vec<JsonToolError<'a>>,
+    /// Quality measures per data file.
+    data: &'a [crate::data::DataMeasures],
+    /// Scaler checks.
+    scaler: &'a [crate::scaler::ScalerCheck],
 }
 
 #[derive(Serialize)]
@@ -124,6 +128,8 @@ pub fn render(report: &Report) -> String {
                 help: error.help.as_deref(),
             })
             .collect(),
+        data: &report.data,
+        scaler: &report.scaler,
     };
     let mut out = serde_json::to_string_pretty(&json).expect("the report serializes");
     out.push('\n');

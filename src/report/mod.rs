@@ -205,6 +205,10 @@ pub struct Report {
     pub skipped: Vec<SkippedFile>,
     pub findings: Vec<Finding>,
     pub tool_errors: Vec<ToolError>,
+    /// Quality measures of each data file.
+    pub data: Vec<crate::data::DataMeasures>,
+    /// Each scaler check run.
+    pub scaler: Vec<crate::scaler::ScalerCheck>,
 }
 
 /// Counts for the report summary.
@@ -224,6 +228,8 @@ impl Report {
         self.files.sort_by(|a, b| a.path.cmp(&b.path));
         self.skipped.sort_by(|a, b| a.path.cmp(&b.path));
         self.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        self.data.sort_by(|a, b| a.path.cmp(&b.path));
+        self.scaler.sort_by(|a, b| (&a.params, &a.data).cmp(&(&b.params, &b.data)));
     }
 
     pub fn summary(&self) -> Summary {
