@@ -120,11 +120,7 @@ fn is_json_schema(path: &Path) -> bool {
     let Ok(text) = std::fs::read_to_string(path) else {
         return false;
     };
-    let Ok(json) = serde_json::from_str::<serde_json::Value>(&text) else {
-        return false;
-    };
-    json.get("fields").is_none()
-        && (json.get("$schema").is_some() || json.get("properties").is_some() || json.get("type").is_some())
+    serde_json::from_str::<serde_json::Value>(&text).is_ok_and(|json| data::describe::is_json_schema(&json))
 }
 
 /// True for names that can be half of a train/test pair.

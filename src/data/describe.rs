@@ -109,10 +109,21 @@ fn read_descriptor(path: &Path, findings: &mut Vec<Finding>) -> Option<Descripto
     Some(Descriptor { source, root, json, folder })
 }
 
+/// True for a descriptor that is a JSON Schema (for records) rather than a Table Schema: it
+/// has no `fields`, and has `$schema`, `properties` or `type`.
+pub fn is_json_schema(json: &Json) -> bool {
+    json.get("fields").is_none()
+        && (json.get("$schema").is_some() || json.get("properties").is_some() || json.get("type").is_some())
+}
+
 fn load_schema_file(path: &Path, description: &mut Description) {
     let Some(descriptor) = read_descriptor(path, &mut description.findings) else {
         return;
     };
+    // A sidecar JSON Schema describes records; the caller validates with it.
+    if is_json_schema(&descriptor.json) {
+        return;
+    }
     apply_schema(&descriptor, &descriptor.root, &descriptor.json, "", description);
     description.schema_origin = Some(path.display().to_string());
 }

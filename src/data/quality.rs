@@ -35,7 +35,7 @@ pub struct ColumnMeasures {
     pub missing_ratio: f64,
     /// 1 − `missing_ratio`.
     pub completeness: f64,
-    /// Every present value is the same (and at least one is present).
+    /// Every present value is the same, and at least two are present.
     pub constant: bool,
 }
 
@@ -90,6 +90,7 @@ pub struct DataMeasures {
 #[derive(Default)]
 struct ColumnState {
     missing: u64,
+    present: u64,
     first: Option<u64>,
     varies: bool,
 }
@@ -184,7 +185,7 @@ impl<'a> QualityCollector<'a> {
                     missing,
                     missing_ratio: ratio(missing),
                     completeness: 1.0 - ratio(missing),
-                    constant: state.is_some_and(|state| state.first.is_some() && !state.varies) && rows >= 2,
+                    constant: state.is_some_and(|state| state.present >= 2 && !state.varies),
                 }
             })
             .collect();
@@ -298,7 +299,7 @@ impl TableVisitor for QualityCollector<'_> {
         self.header.names.push(name.to_string());
         self.header.positions.push(at);
         // Earlier records lacked this key: their cells count as missing.
-        self.columns.push(ColumnState { missing: self.rows, first: None, varies: false });
+        self.columns.push(ColumnState { missing: self.rows, present: 0, first: None, varies: false });
         if self.label_column.is_none() {
             self.choose_label();
         }
@@ -322,10 +323,16 @@ impl TableVisitor for QualityCollector<'_> {
                 self.columns[column].missing += 1;
                 continue;
             }
+            let state = &mut self.columns[column];
+            state.present += 1;
+            if value == CellValue::Nested {
+                // Nested values are not compared, so such a column is never called constant.
+                state.varies = true;
+                continue;
+            }
             let mut hasher = DefaultHasher::new();
             hash_cell(&value, false, &mut hasher);
             let hash = hasher.finish();
-            let state = &mut self.columns[column];
             match state.first {
                 None => state.first = Some(hash),
                 Some(first) if first != hash => state.varies = true,

@@ -378,9 +378,12 @@ fn compare_declared(
         findings.push(finding);
     }
 
+    // A single count is shared by every column (scikit-learn writes one when no value is
+    // missing): it is compared once, with the first column.
     let declared_count = match params.n_samples_seen.len() {
         0 => None,
-        1 => params.n_samples_seen.first(),
+        1 if index == 0 => params.n_samples_seen.first(),
+        1 => None,
         _ => params.n_samples_seen.get(index),
     };
     if let Some(declared) = declared_count.filter(|_| !inputs.sampled) {
