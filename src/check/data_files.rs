@@ -54,6 +54,7 @@ pub(super) fn check_data(path: &Path, format: Format, options: &CheckOptions, re
     let checked = data::check_data_file(path, format, &options.data, record.as_ref());
 
     outcome.findings.extend(checked.findings);
+    attach_source(path, &mut outcome.findings);
     if let Some(measures) = &checked.measures {
         if let Some(origin) = &measures.table_schema {
             schema_names.insert(0, origin.clone());
@@ -97,6 +98,7 @@ pub(super) fn validate_data(
     let record = RecordSchema { compiled: &schema.compiled, name: schema.display.clone() };
     let checked = data::validate_data_file(path, format, &options.data, &record);
     let mut outcome = FileOutcome { findings: checked.findings, ..FileOutcome::default() };
+    attach_source(path, &mut outcome.findings);
     let status = if checked.unreadable {
         Status::Error
     } else if outcome.findings.iter().any(|finding| finding.severity == Severity::Error) {
@@ -113,6 +115,37 @@ pub(super) fn validate_data(
         reason: None,
     });
     outcome
+}
+
+/// Data files up to this size are read again for source excerpts in human output.
+const MAX_EXCERPT_FILE_BYTES: u64 = 1024 * 1024;
+
+/// Gives the findings located in a small data file its text, so human output shows the line.
+/// Larger files are streamed and never held whole, so their findings give the position only.
+fn attach_source(path: &Path, findings: &mut [Finding]) {
+    let display = path.display().to_string();
+    if !findings.iter().any(|finding| finding.location.path == display && finding.source.is_none()) {
+        return;
+    }
+    let size = std::fs::metadata(path).map(|metadata| metadata.len()).unwrap_or(u64::MAX);
+    if size > MAX_EXCERPT_FILE_BYTES {
+        return;
+    }
+    let Ok(bytes) = std::fs::read(path) else {
+        return;
+    };
+    let bytes = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(&bytes);
+    // Spans count bytes of the text after the byte order mark, so they index into it as is.
+    let Ok(text) = std::str::from_utf8(bytes) else {
+        return;
+    };
+    let source = SourceText::new(display.clone(), text.to_string());
+    for finding in findings.iter_mut() {
+        let located_here = finding.location.path == display && finding.source.is_none();
+        if located_here && finding.location.span.end <= text.len() && finding.location.line > 0 {
+            finding.source = Some(source.clone());
+        }
+    }
 }
 
 /// True for a JSON file that looks like a JSON Schema rather than a Table Schema.

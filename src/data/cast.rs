@@ -301,46 +301,47 @@ pub fn compare(field: &FieldDef, value: &Typed, bound: &Json) -> Option<Ordering
     }
 }
 
-/// The constraint a value breaks, as a message, or `None`. `text` is the cell's physical text.
-pub fn check_constraints(field: &FieldDef, value: &Typed, text: &str) -> Option<String> {
+/// Returns the message for the first constraint a value breaks, or `None`. `text` is the
+/// cell's physical text, matched by `pattern`; `display` is the same text as messages show it.
+pub fn check_constraints(field: &FieldDef, value: &Typed, text: &str, display: &str) -> Option<String> {
     let constraints = &field.constraints;
     let shown = bound_text;
     if let Some(bound) = &constraints.minimum {
         if compare(field, value, bound) == Some(Ordering::Less) {
-            return Some(format!("{text} is less than the minimum {}", shown(bound)));
+            return Some(format!("{display} is less than the minimum {}", shown(bound)));
         }
     }
     if let Some(bound) = &constraints.exclusive_minimum {
         if matches!(compare(field, value, bound), Some(Ordering::Less | Ordering::Equal)) {
-            return Some(format!("{text} is not greater than the exclusive minimum {}", shown(bound)));
+            return Some(format!("{display} is not greater than the exclusive minimum {}", shown(bound)));
         }
     }
     if let Some(bound) = &constraints.maximum {
         if compare(field, value, bound) == Some(Ordering::Greater) {
-            return Some(format!("{text} is greater than the maximum {}", shown(bound)));
+            return Some(format!("{display} is greater than the maximum {}", shown(bound)));
         }
     }
     if let Some(bound) = &constraints.exclusive_maximum {
         if matches!(compare(field, value, bound), Some(Ordering::Greater | Ordering::Equal)) {
-            return Some(format!("{text} is not less than the exclusive maximum {}", shown(bound)));
+            return Some(format!("{display} is not less than the exclusive maximum {}", shown(bound)));
         }
     }
     if let Typed::String(string) | Typed::Any(string) = value {
         let length = string.chars().count() as u64;
         if let Some(minimum) = constraints.min_length {
             if length < minimum {
-                return Some(format!("\"{text}\" has {length} characters, fewer than the minimum length {minimum}"));
+                return Some(format!("\"{display}\" has {length} characters, fewer than the minimum length {minimum}"));
             }
         }
         if let Some(maximum) = constraints.max_length {
             if length > maximum {
-                return Some(format!("\"{text}\" has {length} characters, more than the maximum length {maximum}"));
+                return Some(format!("\"{display}\" has {length} characters, more than the maximum length {maximum}"));
             }
         }
     }
     if let Some((pattern, regex)) = &constraints.pattern {
         if !regex.is_match(text) {
-            return Some(format!("\"{text}\" does not match the pattern \"{pattern}\""));
+            return Some(format!("\"{display}\" does not match the pattern \"{pattern}\""));
         }
     }
     if let Some(allowed) = &constraints.enumeration {
@@ -348,7 +349,7 @@ pub fn check_constraints(field: &FieldDef, value: &Typed, text: &str) -> Option<
         if !found {
             let listed: Vec<String> = allowed.iter().take(10).map(bound_text).collect();
             let more = if allowed.len() > 10 { ", ..." } else { "" };
-            return Some(format!("\"{text}\" is not one of the allowed values ({}{more})", listed.join(", ")));
+            return Some(format!("\"{display}\" is not one of the allowed values ({}{more})", listed.join(", ")));
         }
     }
     None

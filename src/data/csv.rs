@@ -170,8 +170,11 @@ pub struct Tokenizer<R> {
     reader: R,
     dialect: Dialect,
     buf: Vec<u8>,
-    /// Bytes of `buf` that are read and validated.
+    /// Bytes of `buf` that are read and validated; a partial character may follow, up to
+    /// `filled`.
     len: usize,
+    /// Bytes of `buf` that are read.
+    filled: usize,
     /// Next byte of `buf` to process.
     at: usize,
     /// Buffer-relative starts and lengths of invalid UTF-8 sequences, in order.
@@ -208,6 +211,7 @@ impl<R: Read + Seek> Tokenizer<R> {
             dialect,
             buf: vec![0; CHUNK + 8],
             len: 0,
+            filled: 0,
             at: 0,
             invalid: VecDeque::new(),
             eof: false,
@@ -282,21 +286,22 @@ impl<R: Read + Seek> Tokenizer<R> {
     /// Reads more bytes into the buffer and validates them. Returns false at the end of input.
     fn fill(&mut self) -> io::Result<bool> {
         // An incomplete UTF-8 sequence at the end of the last chunk is carried over.
-        let carried = self.len - self.at;
-        self.buf.copy_within(self.at..self.len, 0);
+        let carried = self.filled - self.at;
+        self.buf.copy_within(self.at..self.filled, 0);
         self.base += self.at as u64;
         self.at = 0;
-        self.len = carried;
+        self.filled = carried;
         let mut read_any = false;
-        while self.len < CHUNK {
-            let count = self.reader.read(&mut self.buf[self.len..CHUNK])?;
+        while self.filled < CHUNK {
+            let count = self.reader.read(&mut self.buf[self.filled..CHUNK])?;
             if count == 0 {
                 self.eof = true;
                 break;
             }
-            self.len += count;
+            self.filled += count;
             read_any = true;
         }
+        self.len = self.filled;
         if !self.started {
             self.started = true;
             if self.buf[..self.len].starts_with(&[0xEF, 0xBB, 0xBF]) {
@@ -306,6 +311,7 @@ impl<R: Read + Seek> Tokenizer<R> {
             {
                 self.problems.push(SyntaxProblem { kind: ProblemKind::Utf16, at: Pos::START, file_offset: 0 });
                 self.len = 0;
+                self.filled = 0;
                 self.eof = true;
                 return Ok(false);
             }
@@ -597,6 +603,7 @@ impl<R: Read + Seek> Tokenizer<R> {
                 self.record.buffer.truncate(buffer_len);
                 self.base = open.offset + self.bom;
                 self.len = 0;
+                self.filled = 0;
                 self.at = 0;
                 self.eof = false;
                 self.invalid.clear();
@@ -619,5 +626,123 @@ impl<R: Read + Seek> Tokenizer<R> {
             State::Comment => false,
             _ => self.end_record(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Cursor;
+
+    use super::*;
+
+    /// A field's value and start position (line, column).
+    type FieldAt = (String, u64, u64);
+
+    /// Every record's fields, and the problems found.
+    fn read_all(bytes: &[u8], dialect: Dialect) -> (Vec<Vec<FieldAt>>, Vec<SyntaxProblem>) {
+        let mut tokenizer = Tokenizer::new(Cursor::new(bytes.to_vec()), dialect);
+        let mut records = Vec::new();
+        let mut problems = Vec::new();
+        while tokenizer.read_record().unwrap() {
+            problems.extend(tokenizer.take_problems());
+            let record = tokenizer.record();
+            records.push(
+                (0..record.len())
+                    .map(|i| (record.value(i).to_string(), record.fields[i].start.line, record.fields[i].start.column))
+                    .collect(),
+            );
+        }
+        problems.extend(tokenizer.take_problems());
+        (records, problems)
+    }
+
+    #[test]
+    fn crlf_lf_and_cr_give_same_positions() {
+        let lf = read_all(b"a,b\n1,\"x\ny\"\n2,z\n", Dialect::csv());
+        let crlf = read_all(b"a,b\r\n1,\"x\r\ny\"\r\n2,z\r\n", Dialect::csv());
+        let cr = read_all(b"a,b\r1,\"x\ry\"\r2,z\r", Dialect::csv());
+        let positions = |records: &Vec<Vec<FieldAt>>| -> Vec<(u64, u64)> {
+            records.iter().flatten().map(|(_, line, column)| (*line, *column)).collect()
+        };
+        assert_eq!(positions(&lf.0), positions(&crlf.0));
+        assert_eq!(positions(&lf.0), positions(&cr.0));
+        assert_eq!(lf.0[2][0], ("2".to_string(), 4, 1));
+        assert_eq!(crlf.0[1][1].0, "x\r\ny");
+    }
+
+    #[test]
+    fn bom_takes_no_column_and_quotes_are_removed() {
+        let (records, problems) = read_all(b"\xEF\xBB\xBF\"id\",\"a \"\"b\"\"\"\n1,2\n", Dialect::csv());
+        assert!(problems.is_empty());
+        assert_eq!(records[0][0], ("id".to_string(), 1, 1));
+        assert_eq!(records[0][1], ("a \"b\"".to_string(), 1, 6));
+    }
+
+    #[test]
+    fn columns_count_characters() {
+        let (records, _) = read_all("é,日本,x\n".as_bytes(), Dialect::csv());
+        assert_eq!(records[0][2], ("x".to_string(), 1, 6));
+    }
+
+    #[test]
+    fn invalid_utf8_across_chunk_boundary() {
+        // A valid two-byte character straddles the first chunk boundary; an invalid byte
+        // follows later on the same line.
+        let mut bytes = vec![b'a'; CHUNK - 1];
+        bytes.extend_from_slice("é".as_bytes());
+        bytes.extend_from_slice(b"x\xFFy\n");
+        let (records, problems) = read_all(&bytes, Dialect { header: false, ..Dialect::csv() });
+        assert_eq!(problems.len(), 1);
+        assert_eq!(problems[0].kind, ProblemKind::InvalidUtf8 { bytes: vec![0xFF] });
+        assert_eq!((problems[0].at.line, problems[0].at.column), (1, CHUNK as u64 + 2));
+        assert_eq!(problems[0].file_offset, CHUNK as u64 + 2);
+        assert!(records[0][0].0.ends_with("éx\u{FFFD}y"));
+    }
+
+    #[test]
+    fn unclosed_quote_reported_at_opening_and_rows_kept() {
+        let (records, problems) = read_all(b"a,b\n1,\"open\n2,x\n3,y\n", Dialect::csv());
+        assert_eq!(problems.len(), 1);
+        assert_eq!(problems[0].kind, ProblemKind::UnclosedQuote);
+        assert_eq!((problems[0].at.line, problems[0].at.column), (2, 3));
+        let values: Vec<Vec<String>> =
+            records.iter().map(|record| record.iter().map(|field| field.0.clone()).collect()).collect();
+        assert_eq!(values, [vec!["a", "b"], vec!["1", "\"open"], vec!["2", "x"], vec!["3", "y"]]);
+    }
+
+    #[test]
+    fn stray_quotes_are_warned_and_kept() {
+        let (records, problems) = read_all(b"a\"b,\"c\"d\n", Dialect { header: false, ..Dialect::csv() });
+        assert_eq!(records[0][0].0, "a\"b");
+        assert_eq!(records[0][1].0, "cd");
+        let kinds: Vec<&ProblemKind> = problems.iter().map(|problem| &problem.kind).collect();
+        assert_eq!(
+            kinds,
+            [&ProblemKind::StrayQuote { after_closing: false }, &ProblemKind::StrayQuote { after_closing: true }]
+        );
+    }
+
+    #[test]
+    fn dialect_options_apply() {
+        let dialect = Dialect {
+            delimiter: b';',
+            escape: Some(b'\\'),
+            double_quote: false,
+            comment: Some(b'#'),
+            skip_initial_space: true,
+            ..Dialect::csv()
+        };
+        let (records, _) = read_all(b"# a comment\nx; \"a\\\"b\";z\n", dialect);
+        assert_eq!(records.len(), 1);
+        let values: Vec<&str> = records[0].iter().map(|field| field.0.as_str()).collect();
+        assert_eq!(values, ["x", "a\"b", "z"]);
+        assert_eq!((records[0][0].1, records[0][1].2), (2, 4));
+    }
+
+    #[test]
+    fn utf16_is_rejected() {
+        let (records, problems) = read_all(b"\xFF\xFEa\x00", Dialect::csv());
+        assert!(records.is_empty());
+        assert_eq!(problems[0].kind, ProblemKind::Utf16);
     }
 }

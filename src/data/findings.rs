@@ -101,3 +101,22 @@ pub fn located(path: &str, start: Pos, end: Pos, pointer: &str) -> Location {
 pub fn column_pointer(name: &str) -> String {
     format!("/{}", crate::source::pointer::escape(name))
 }
+
+/// A cell value as a message shows it: line breaks and tabs escaped, and at most 80
+/// characters, so that one finding stays on one line.
+pub fn shown(value: &str) -> String {
+    let mut out = String::new();
+    for (count, character) in value.chars().enumerate() {
+        if count == 80 {
+            out.push('…');
+            break;
+        }
+        match character {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            other => out.push(other),
+        }
+    }
+    out
+}

@@ -12,7 +12,7 @@ use std::hash::{Hash, Hasher};
 
 use super::cast::{self, Cast};
 use super::csv::Pos;
-use super::findings::{column_pointer, DataFindings};
+use super::findings::{column_pointer, shown, DataFindings};
 use super::table::{CellValue, Header, ReadProblem, Row, TableVisitor};
 use super::table_schema::{FieldDef, FieldsMatch, TableSchema};
 use crate::report::Severity;
@@ -226,15 +226,15 @@ impl<'a> TableValidator<'a> {
             }
         }
         if let Some(first) = row.extra.first() {
-            let shown = match first.value {
-                CellValue::Text(text) => text.to_string(),
+            let value = match first.value {
+                CellValue::Text(text) => shown(text),
                 _ => String::new(),
             };
             if let Some(finding) = self.findings.push(
                 "extra-cell",
                 Severity::Error,
                 format!(
-                    "unexpected field \"{shown}\": row {} has {} fields, the header has {expected}",
+                    "unexpected field \"{value}\": row {} has {} fields, the header has {expected}",
                     row.number, row.width
                 ),
                 first.start,
@@ -261,6 +261,7 @@ impl<'a> TableValidator<'a> {
             }
             let pointer = column_pointer(&field.name);
             let text = cast::physical(&cell.value);
+            let display = shown(&text);
             let required = field.constraints.required || schema.primary_key.iter().any(|key| key == &field.name);
             match cast::cast(field, schema.missing_values_of(field), &cell.value) {
                 Cast::Missing => {
@@ -282,7 +283,7 @@ impl<'a> TableValidator<'a> {
                         "type-error",
                         Severity::Error,
                         format!(
-                            "\"{text}\" is not {expected} (field \"{}\" is of type {})",
+                            "\"{display}\" is not {expected} (field \"{}\" is of type {})",
                             field.name,
                             field.field_type.name()
                         ),
@@ -299,7 +300,7 @@ impl<'a> TableValidator<'a> {
                     }
                 }
                 Cast::Value(value) => {
-                    if let Some(message) = cast::check_constraints(field, &value, &text) {
+                    if let Some(message) = cast::check_constraints(field, &value, &text, &display) {
                         if let Some(finding) = self.findings.push(
                             "constraint-error",
                             Severity::Error,
