@@ -7,7 +7,7 @@ mod common;
 use common::{case, diag, diagnostics, errors, root, run};
 use serde_json::Value;
 
-/// The `scaler[0].columns` entry named `name`.
+/// Returns the `scaler[0].columns` entry named `name`.
 fn column<'a>(report: &'a Value, name: &str) -> &'a Value {
     report["scaler"][0]["columns"]
         .as_array()
@@ -143,7 +143,8 @@ fn case29_r_params_flagged_as_ddof_mismatch() {
     assert_eq!(diagnostics(&report, None), vec![diag(4, 12, "scaler-std-mismatch", "/scale")]);
     let finding = &report["diagnostics"][0];
     let message = finding["message"].as_str().unwrap();
-    assert!(message.contains("7.2111") && message.contains("6.44981"), "{message}");
+    assert!(message.contains("7.2111"), "{message}");
+    assert!(message.contains("6.44981"), "{message}");
     assert!(message.contains("relative difference 0.118034"), "{message}");
     assert!(finding["note"].as_str().unwrap().contains("matches the ddof=1 value 7.2111"), "{}", finding["note"]);
     let losses = column(&report, "val_loss_x100");
@@ -343,4 +344,96 @@ fn nan_declared_value_diagnosed() {
     assert_eq!(column["count"], 2);
     assert_eq!(number(&column["mean"]), 2.0);
     assert_eq!(column["first_nan"]["line"], 3);
+}
+
+#[test]
+fn train_test_overlap_measured() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("train.csv"), "x,y\n1,a\n2,b\n3,c\n4,d\n").unwrap();
+    // " 2.0" equals "2" once normalised; the last row is new.
+    std::fs::write(dir.path().join("test.csv"), "x,y\n 2.0,b\n3,c\n9,z\n").unwrap();
+    let run = run(&["check", "--format", "json", dir.path().to_str().unwrap()]);
+    let report = run.json();
+    let test = report["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|measures| measures["path"].as_str().unwrap().ends_with("test.csv"))
+        .unwrap();
+    assert_eq!(test["overlap"][0]["rows"], 2);
+    assert!(test["overlap"][0]["with"].as_str().unwrap().ends_with("train.csv"));
+    let overlap: Vec<_> =
+        report["diagnostics"].as_array().unwrap().iter().filter(|d| d["code"] == "train-test-overlap").collect();
+    assert_eq!(overlap.len(), 1, "{}", run.stdout);
+    assert_eq!(overlap[0]["severity"], "warning");
+}
+
+#[test]
+fn quality_thresholds_become_findings() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("labels.csv");
+    std::fs::write(&data, "feature,label\n1,yes\n,yes\n,yes\n4,no\n4,no\n").unwrap();
+    let run = run(&[
+        "check",
+        "--format",
+        "json",
+        "--max-missing-ratio",
+        "0.2",
+        "--max-duplicate-ratio",
+        "0.1",
+        "--min-class-ratio",
+        "0.9",
+        data.to_str().unwrap(),
+    ]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    let report = run.json();
+    let codes: Vec<&str> =
+        report["diagnostics"].as_array().unwrap().iter().map(|d| d["code"].as_str().unwrap()).collect();
+    assert!(codes.contains(&"missing-ratio-exceeded"), "{codes:?}");
+    assert!(codes.contains(&"duplicate-ratio-exceeded"), "{codes:?}");
+    assert!(codes.contains(&"class-imbalance"), "{codes:?}");
+    let measures = &report["data"][0];
+    assert_eq!(measures["columns"][0]["missing"], 2);
+    assert_eq!(measures["duplicate_rows"], 2);
+    assert_eq!(measures["label"]["column"], "label");
+    assert_eq!(measures["label"]["classes"][0]["value"], "yes");
+    assert_eq!(measures["label"]["classes"][0]["count"], 3);
+}
+
+#[test]
+fn table_schema_option_and_delimiter() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("scores.txt.csv");
+    std::fs::write(&data, "name;score\nada;0,5\nbob;high\n").unwrap();
+    let schema = dir.path().join("elsewhere.json");
+    std::fs::write(
+        &schema,
+        r#"{"fields": [{"name": "name"}, {"name": "score", "type": "number", "decimalChar": ","}]}"#,
+    )
+    .unwrap();
+    let mapping = format!("{}={}", data.display(), schema.display());
+    let run =
+        run(&["check", "--format", "json", "--delimiter", ";", "--table-schema", &mapping, data.to_str().unwrap()]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert_eq!(errors(&run.json()), vec![diag(3, 5, "type-error", "/score")]);
+}
+
+#[test]
+fn partial_merge_rejects_other_columns() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = dir.path().join("a.csv");
+    let second = dir.path().join("b.csv");
+    std::fs::write(&first, "x\n1\n2\n").unwrap();
+    std::fs::write(&second, "y\n1\n2\n").unwrap();
+    let partial_a = dir.path().join("a.json");
+    let partial_b = dir.path().join("b.json");
+    for (data, partial) in [(&first, &partial_a), (&second, &partial_b)] {
+        let run =
+            run(&["scaler", "--format", "json", "--emit-partial", partial.to_str().unwrap(), data.to_str().unwrap()]);
+        assert_eq!(run.code, 0, "{}", run.stdout);
+    }
+    let run = run(&["scaler", "merge", "--format", "json", partial_a.to_str().unwrap(), partial_b.to_str().unwrap()]);
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    let message = run.json()["tool_errors"][0]["message"].as_str().unwrap().to_string();
+    assert!(message.contains("shards must track the same columns"), "{message}");
 }

@@ -15,7 +15,7 @@ use crate::scaler::{self, ScalerCheck};
 use crate::schema::user::{self, UserSchemaOptions};
 use crate::source::Node;
 
-/// Checks a data file. `reason` says how it was recognised, for `--verbose`.
+/// Checks a data file. `reason` is how it was recognised, for `--verbose`.
 pub(super) fn check_data(path: &Path, format: Format, options: &CheckOptions, reason: String) -> FileOutcome {
     let display = path.display().to_string();
     let mut outcome = FileOutcome::default();
@@ -203,7 +203,7 @@ pub(super) fn link_overlaps(report: &mut Report, row_hashes: &[(String, HashSet<
     }
 }
 
-/// What the scaler check of one scaler file gave.
+/// The results of the scaler check of one scaler file.
 pub(super) struct ScalerOutcome {
     pub findings: Vec<Finding>,
     pub checks: Vec<ScalerCheck>,

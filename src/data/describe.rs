@@ -1,9 +1,9 @@
 //! Finding the Table Schema and CSV dialect that describe a data file.
 //!
-//! In order of precedence: a schema given by the caller (the command line or the project
-//! configuration), a `<stem>.schema.json` beside the file (`train.csv` → `train.schema.json`),
-//! and the `schema` of a `datapackage.json` resource that lists the file, searched from the
-//! file's folder upwards. The dialect comes from the data package resource, and a delimiter
+//! The Table Schema is, in order of precedence, a schema given by the caller (the command line
+//! or the project configuration), or a `<stem>.schema.json` beside the file (`train.csv` →
+//! `train.schema.json`). Failing both, it is the `schema` of a `datapackage.json` resource
+//! that lists the file, searched from the file's folder upwards. The dialect comes from the data package resource, and a delimiter
 //! given by the caller overrides it.
 
 use std::fs;
@@ -23,11 +23,11 @@ const PACKAGE_SEARCH_DEPTH: usize = 4;
 /// Descriptor files larger than this are not read.
 const MAX_DESCRIPTOR_BYTES: u64 = 16 * 1024 * 1024;
 
-/// What describes a data file.
+/// The descriptors of a data file.
 #[derive(Debug, Default)]
 pub struct Description {
     pub schema: Option<TableSchema>,
-    /// Where the schema came from, for the report: a path, or a path and a pointer.
+    /// The schema's origin for the report: a path, or a path and a pointer.
     pub schema_origin: Option<String>,
     /// Dialect properties from a data package resource, applied over the format's default.
     pub dialect: Option<Json>,
@@ -154,7 +154,7 @@ fn apply_schema(descriptor: &Descriptor, node: &Node, json: &Json, pointer: &str
     description.schema = Some(schema);
 }
 
-/// The data package resource that lists `path`, searching upwards from its folder.
+/// Finds the data package resource that lists `path`, searching upwards from its folder.
 fn find_package_resource(path: &Path, findings: &mut Vec<Finding>) -> Option<(Descriptor, usize)> {
     let target = fs::canonicalize(path).ok()?;
     let mut folder = target.parent()?.to_path_buf();
@@ -187,7 +187,7 @@ fn find_package_resource(path: &Path, findings: &mut Vec<Finding>) -> Option<(De
     None
 }
 
-/// The descriptor's path as the user would type it: beside the data file's own path.
+/// Returns the descriptor's path relative to the data file's path as the user typed it.
 fn relative_display(data: &Path, descriptor: &Path) -> PathBuf {
     let data_folder = data.parent().unwrap_or(Path::new(""));
     let Ok(canonical_data_folder) =

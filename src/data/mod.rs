@@ -71,6 +71,18 @@ impl std::fmt::Debug for DataOptions {
     }
 }
 
+impl DataOptions {
+    /// The Table Schema the caller gave for `path`, matching the paths as files, so that
+    /// `./data/train.csv` and `data/train.csv` are the same.
+    pub fn table_schema_for(&self, path: &Path) -> Option<&Path> {
+        let target = std::fs::canonicalize(path).ok();
+        self.table_schemas
+            .iter()
+            .find(|(data, _)| data == path || (target.is_some() && std::fs::canonicalize(data).ok() == target))
+            .map(|(_, schema)| schema.as_path())
+    }
+}
+
 /// Files at least this large get progress reports.
 pub const PROGRESS_MIN_BYTES: u64 = 64 * 1024 * 1024;
 
@@ -171,7 +183,7 @@ pub fn check_data_file(
     let display = path.display().to_string();
     let mut outcome = DataOutcome::default();
 
-    let explicit = options.table_schemas.iter().find(|(data, _)| data == path).map(|(_, schema)| schema.as_path());
+    let explicit = options.table_schema_for(path);
     let description = describe::describe(path, explicit);
     outcome.findings.extend(description.findings);
     let schema = description

@@ -4,8 +4,8 @@
 //! Rows are compared through a 64-bit hash of their normalised cells: surrounding spaces are
 //! trimmed, numbers compare by value (`1.0` equals `1`), and missing cells are equal to each
 //! other. Duplicates are counted exactly while the distinct rows fit in
-//! [`MAX_EXACT_ROWS`] hashes; past that the count is a HyperLogLog estimate and the report
-//! says so.
+//! [`MAX_EXACT_ROWS`] hashes. Past that the count is a HyperLogLog estimate, and the report
+//! marks it as one.
 
 use std::collections::hash_map::DefaultHasher;
 use std::collections::{HashMap, HashSet};
@@ -62,7 +62,7 @@ pub struct LabelBalance {
 pub struct Overlap {
     /// The other file.
     pub with: String,
-    /// Rows of this file whose normalised content occurs in the other file.
+    /// Distinct rows of this file whose normalised content occurs in the other file.
     pub rows: u64,
     pub ratio: f64,
 }
@@ -72,7 +72,7 @@ pub struct Overlap {
 pub struct DataMeasures {
     pub path: String,
     pub format: &'static str,
-    /// Where the Table Schema came from, if any.
+    /// The path (and pointer) of the Table Schema used, if any.
     pub table_schema: Option<String>,
     /// Data rows read, header excluded.
     pub rows: u64,
@@ -159,7 +159,7 @@ impl<'a> QualityCollector<'a> {
         };
     }
 
-    /// The row hashes, when every distinct row was kept (for train/test overlap).
+    /// Returns the row hashes when every distinct row was kept (for train/test overlap).
     pub fn row_hashes(&self) -> Option<&HashSet<u64>> {
         self.exact.as_ref()
     }
@@ -168,7 +168,7 @@ impl<'a> QualityCollector<'a> {
         self.exact.take()
     }
 
-    /// The measures, for a file at `path` in `format`.
+    /// Returns the measures of a file at `path` in `format`.
     pub fn measures(&self, path: &str, format: &'static str, table_schema: Option<String>) -> DataMeasures {
         let rows = self.rows;
         let ratio = |count: u64| if rows == 0 { 0.0 } else { count as f64 / rows as f64 };
@@ -267,7 +267,7 @@ fn hash_cell(value: &CellValue<'_>, missing: bool, hasher: &mut DefaultHasher) {
     }
 }
 
-/// The normalised hash of a row, as used for duplicates and overlap.
+/// Returns the normalised hash of a row, as used for duplicates and overlap.
 pub fn row_hash(row: &Row<'_>, is_missing: impl Fn(usize, &CellValue<'_>) -> bool) -> u64 {
     let mut hasher = DefaultHasher::new();
     if let Some(record) = &row.json {

@@ -2,9 +2,9 @@
 //! a delimited file as objects whose cells are read as the types the schema declares.
 //!
 //! A CSV cell is text, so `1` only satisfies `"type": "integer"` once it is read as a number.
-//! Each cell is read as the first of the property's declared types that fits it (null for an
-//! empty cell, then boolean, integer, number, and string); a cell that fits none stays a
-//! string, which the schema then reports. An empty cell of a property that does not allow
+//! Each cell is read as the first of the property's declared types that fits it: null for an
+//! empty cell, then boolean, integer, number and string. A cell that fits none stays a
+//! string, so the schema reports it. An empty cell of a property that does not allow
 //! strings is left out of the object, so `required` reports it.
 
 use serde_json::{Map, Number, Value as Json};

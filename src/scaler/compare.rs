@@ -2,10 +2,10 @@
 //!
 //! Every declared mean, standard deviation, variance and sample count is compared with the
 //! recomputed value within the tolerance. A mismatch is an error at the declared value, with
-//! both values, the absolute and relative difference, and a diagnosis where one of the usual
-//! causes fits: the other ddof, statistics of the whole file instead of the training split,
-//! data that is already standardized, columns in another order, NaN in the data, or missing
-//! cells read as zero.
+//! both values and the absolute and relative difference. It gets a diagnosis where one of the
+//! usual causes fits. These are the other ddof, statistics of the whole file instead of the
+//! training split, already standardized data, columns in another order, NaN in the data, and
+//! missing cells read as zero.
 
 use std::sync::Arc;
 
@@ -49,7 +49,7 @@ pub struct ColumnReport {
     pub first_nan: Option<CellPlace>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub first_non_numeric: Option<CellPlace>,
-    /// Why a declared value differs, when a known cause fits.
+    /// Known causes that fit a declared value's difference.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub diagnoses: Vec<String>,
 }
@@ -92,7 +92,7 @@ fn close(declared: f64, actual: f64, tolerance: &Tolerance, scale: f64) -> bool 
     (declared - actual).abs() <= tolerance.absolute + tolerance.relative * scale
 }
 
-/// What a comparison works from.
+/// The inputs of a comparison.
 pub struct Inputs<'a> {
     pub params: Option<(&'a ScalerParams, &'a Arc<SourceText>)>,
     pub stats: &'a FileStats,
@@ -432,7 +432,7 @@ fn stat_of(moments: &Moments, stat: Stat, ddof: u8) -> f64 {
     }
 }
 
-/// The known causes a mismatch fits.
+/// Returns the known causes that a mismatch fits.
 fn diagnose(
     inputs: &Inputs<'_>,
     compared: &[Compared<'_>],

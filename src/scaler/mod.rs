@@ -108,8 +108,7 @@ pub fn compute(
         if !matches!(format, Format::Csv | Format::Tsv | Format::JsonLines | Format::Json) {
             return Err(format!("{display} is not a data file mlconform reads (CSV, TSV, JSON Lines or a JSON array)"));
         }
-        let explicit =
-            data_options.table_schemas.iter().find(|(data, _)| data == path).map(|(_, schema)| schema.as_path());
+        let explicit = data_options.table_schema_for(path);
         let description = describe::describe(path, explicit);
         let schema = description
             .schema

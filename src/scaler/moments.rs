@@ -132,7 +132,7 @@ impl Moments {
         self.max = self.max.max(other.max);
     }
 
-    /// The mean, or NaN without values.
+    /// Returns the mean, or NaN without values.
     pub fn mean(&self) -> f64 {
         if self.count == 0 {
             return f64::NAN;
@@ -143,8 +143,8 @@ impl Moments {
         self.shift + self.mean
     }
 
-    /// The variance with `ddof` delta degrees of freedom, or NaN with too few values. Exactly
-    /// zero when every value is the same.
+    /// Returns the variance with `ddof` delta degrees of freedom, or NaN with too few values.
+    /// It is exactly zero when every value is the same.
     pub fn variance(&self, ddof: u8) -> f64 {
         if self.count <= u64::from(ddof) || self.count == 0 {
             return f64::NAN;
@@ -178,8 +178,8 @@ impl Moments {
         self.variance(0) <= bound * bound
     }
 
-    /// The z-score of `x`: `(x − mean) / std`, with a scale of 1 for a constant column as
-    /// scikit-learn's `StandardScaler` uses, so constant columns give 0 rather than ±1.
+    /// Returns the z-score of `x`, `(x − mean) / std`. A constant column gets a scale of 1, as in
+    /// scikit-learn's `StandardScaler`, so its z-scores are 0 rather than ±1.
     pub fn z_score(&self, x: f64, ddof: u8) -> f64 {
         let scale = if self.is_constant() { 1.0 } else { self.std(ddof) };
         let mean = self.mean();
@@ -215,7 +215,7 @@ impl Accumulator {
         self.block.clear();
     }
 
-    /// The moments of every value pushed so far.
+    /// Returns the moments of every value pushed so far.
     pub fn moments(&self) -> Moments {
         let mut total = self.total;
         total.merge(&Moments::of_block(&self.block));

@@ -23,14 +23,14 @@ pub struct Declared {
     /// The key as written, such as `scale_` or `std`.
     pub key: String,
     pub values: Vec<DeclaredValue>,
-    /// Where the key is, for findings about the whole list.
+    /// The key's span, for findings about the whole list.
     pub key_span: Span,
 }
 
-/// Which rows the scaler claims to be fitted on.
+/// The rows the scaler declares it was fitted on.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Split {
-    /// Rows whose `column` holds `value`.
+    /// Rows whose `column` contains `value`.
     Column { column: String, value: String },
     /// Data rows `start..end`, 0-based, end excluded.
     Rows { start: u64, end: u64 },
