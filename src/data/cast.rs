@@ -361,3 +361,74 @@ fn bound_text(bound: &Json) -> String {
         other => other.to_string(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::table_schema::Constraints;
+
+    fn field(field_type: FieldType) -> FieldDef {
+        FieldDef {
+            name: "f".to_string(),
+            field_type,
+            format: None,
+            constraints: Constraints::default(),
+            missing_values: None,
+            decimal_char: ".".to_string(),
+            group_char: None,
+            bare_number: true,
+            true_values: vec!["true".to_string(), "1".to_string()],
+            false_values: vec!["false".to_string(), "0".to_string()],
+        }
+    }
+
+    #[test]
+    fn numbers_with_group_and_decimal_chars() {
+        let mut number = field(FieldType::Number);
+        number.group_char = Some(".".to_string());
+        number.decimal_char = ",".to_string();
+        assert_eq!(cast_text(&number, "1.234,5"), Cast::Value(Typed::Number(1234.5)));
+        assert!(matches!(cast_text(&number, "1,2,3"), Cast::Invalid(_)));
+        let plain = field(FieldType::Number);
+        assert_eq!(cast_text(&plain, "-1e-13"), Cast::Value(Typed::Number(-1e-13)));
+        assert!(matches!(cast_text(&plain, " 1"), Cast::Invalid(_)));
+        assert!(matches!(cast_text(&plain, "0x10"), Cast::Invalid(_)));
+        assert!(matches!(cast_text(&plain, "NaN"), Cast::Value(Typed::Number(value)) if value.is_nan()));
+    }
+
+    #[test]
+    fn bare_number_false_strips_text() {
+        let mut number = field(FieldType::Number);
+        number.bare_number = false;
+        assert_eq!(cast_text(&number, "€95.50"), Cast::Value(Typed::Number(95.5)));
+        assert_eq!(cast_text(&number, "12%"), Cast::Value(Typed::Number(12.0)));
+    }
+
+    #[test]
+    fn integers_booleans_and_dates() {
+        assert_eq!(cast_text(&field(FieldType::Integer), "-42"), Cast::Value(Typed::Integer(-42)));
+        assert!(matches!(cast_text(&field(FieldType::Integer), "4.0"), Cast::Invalid(_)));
+        assert_eq!(cast_text(&field(FieldType::Boolean), "1"), Cast::Value(Typed::Boolean(true)));
+        assert!(matches!(cast_text(&field(FieldType::Boolean), "yes"), Cast::Invalid(_)));
+        let date = NaiveDate::from_ymd_opt(2024, 2, 29).unwrap();
+        assert_eq!(cast_text(&field(FieldType::Date), "2024-02-29"), Cast::Value(Typed::Date(date)));
+        assert!(matches!(cast_text(&field(FieldType::Date), "2023-02-29"), Cast::Invalid(_)));
+        let mut european = field(FieldType::Date);
+        european.format = Some("%d/%m/%Y".to_string());
+        assert_eq!(cast_text(&european, "29/02/2024"), Cast::Value(Typed::Date(date)));
+        assert!(matches!(cast_text(&field(FieldType::Datetime), "2024-02-29T10:00:00Z"), Cast::Value(_)));
+        assert!(matches!(cast_text(&field(FieldType::Datetime), "2024-02-29 10:00"), Cast::Invalid(_)));
+    }
+
+    #[test]
+    fn missing_values_and_pattern_anchoring() {
+        let mut text = field(FieldType::String);
+        assert_eq!(cast(&text, &["NA".to_string()], &CellValue::Text("NA")), Cast::Missing);
+        assert_eq!(cast(&text, &[], &CellValue::Text("NA")), Cast::Value(Typed::String("NA".to_string())));
+        text.constraints.pattern = Some(("[a-z]+".to_string(), regex::Regex::new("^(?:[a-z]+)$").unwrap()));
+        let value = Typed::String("abc1".to_string());
+        assert!(check_constraints(&text, &value, "abc1", "abc1").is_some());
+        let value = Typed::String("abc".to_string());
+        assert!(check_constraints(&text, &value, "abc", "abc").is_none());
+    }
+}
