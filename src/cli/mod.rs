@@ -70,7 +70,7 @@ pub struct CheckArgs {
     pub common: CommonArgs,
 }
 
-/// How data files are read; shared by `check`, `validate` and `scaler`.
+/// Options for reading data files, shared by `check`, `validate` and `scaler`.
 #[derive(Debug, Args, Clone, Default)]
 pub struct ReadArgs {
     /// The delimiter of CSV files (one character; `tab` or `\t` for a tab), overriding `,`
@@ -388,7 +388,7 @@ fn check_options(common: &CommonArgs, kind: Option<Kind>) -> CheckOptions {
     }
 }
 
-/// The data options that `--delimiter`, `--missing-values` and `--table-schema` set.
+/// Builds the data options that `--delimiter`, `--missing-values` and `--table-schema` set.
 fn data_options(read: &ReadArgs) -> DataOptions {
     DataOptions {
         delimiter: read.delimiter,
@@ -398,7 +398,8 @@ fn data_options(read: &ReadArgs) -> DataOptions {
     }
 }
 
-/// A progress line on standard error for large data files, when it is a terminal.
+/// Returns a reporter that draws a progress line for large data files on standard error,
+/// when it is a terminal.
 fn progress_reporter() -> Option<Arc<ProgressFn>> {
     if !std::io::stderr().is_terminal() {
         return None;

@@ -285,7 +285,7 @@ fn finish(mut report: Report, output: &ScalerOutput, inputs: &[PathBuf]) -> Exit
     emit(&report, &common(output), inputs)
 }
 
-/// The statistics of a check as a table, for human output.
+/// Formats the statistics of a check as a table, for human output.
 fn statistics_table(check: &ScalerCheck) -> String {
     let mut out = String::new();
     let what = match &check.params {

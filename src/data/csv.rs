@@ -8,7 +8,7 @@
 //!
 //! Line breaks are `\n`, `\r\n` (one break) and a lone `\r`, as in [`crate::source::LineIndex`],
 //! so CRLF and LF files give the same positions. A UTF-8 byte order mark is skipped and takes
-//! no column; byte offsets count from after it, like the spans of every other parser in
+//! no column. Byte offsets count from after it, like the spans of every other parser in
 //! mlconform. Invalid UTF-8 is reported where it occurs and replaced by U+FFFD in the value.
 //!
 //! A quote left open at the end of the file is reported where it opens. The tokenizer then
@@ -31,7 +31,7 @@ impl Pos {
     pub const START: Pos = Pos { line: 1, column: 1, offset: 0 };
 }
 
-/// How a delimited file is written: Frictionless CSV Dialect properties.
+/// The layout of a delimited file: Frictionless CSV Dialect properties.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Dialect {
     pub delimiter: u8,
@@ -85,7 +85,7 @@ pub struct Record {
     /// Unescaped field values, back to back. Valid UTF-8 except where a field was cut at
     /// [`MAX_FIELD_BYTES`] inside a character.
     buffer: Vec<u8>,
-    /// Where the record starts and where its last field ends.
+    /// The start of the record and the end of its last field.
     pub start: Pos,
     pub end: Pos,
     /// 0-based number of the record among the file's records, header included.
@@ -93,7 +93,7 @@ pub struct Record {
 }
 
 impl Record {
-    /// The unescaped value of field `i`.
+    /// Returns the unescaped value of field `i`.
     pub fn value(&self, i: usize) -> &str {
         let field = &self.fields[i];
         let bytes = &self.buffer[field.value_start..field.value_end];
@@ -139,7 +139,7 @@ pub enum ProblemKind {
     UnclosedQuote,
     /// A quote inside an unquoted field, or text right after a closing quote.
     StrayQuote { after_closing: bool },
-    /// A field longer than [`MAX_FIELD_BYTES`]; the value is cut there.
+    /// A field longer than [`MAX_FIELD_BYTES`], whose value is cut there.
     FieldTooLong,
     /// The file starts with a UTF-16 byte order mark.
     Utf16,
@@ -193,7 +193,7 @@ pub struct Tokenizer<R> {
     field_value_start: usize,
     field_quoted: bool,
     field_truncated: bool,
-    /// Where the open quote of the current field is, and the record's buffer length then.
+    /// The position of the current field's open quote, and the record's buffer length then.
     quote_open: Option<(Pos, usize)>,
     /// Offset of a quote that recovery turned into a literal character.
     literal_quote: Option<u64>,
@@ -240,7 +240,7 @@ impl<R: Read + Seek> Tokenizer<R> {
         std::mem::take(&mut self.problems)
     }
 
-    /// The position just past the last byte read.
+    /// Returns the position just past the last byte read.
     pub fn position(&self) -> Pos {
         self.pos
     }
@@ -278,7 +278,7 @@ impl<R: Read + Seek> Tokenizer<R> {
         }
     }
 
-    /// The record the last successful [`Tokenizer::read_record`] read.
+    /// Returns the record that the last successful [`Tokenizer::read_record`] read.
     pub fn record(&self) -> &Record {
         &self.record
     }
@@ -583,7 +583,7 @@ impl<R: Read + Seek> Tokenizer<R> {
         }
     }
 
-    /// The offset of the byte just consumed.
+    /// Returns the offset of the byte just consumed.
     fn offset_before(&self) -> u64 {
         self.offset() - 1
     }
@@ -638,7 +638,7 @@ mod tests {
     /// A field's value and start position (line, column).
     type FieldAt = (String, u64, u64);
 
-    /// Every record's fields, and the problems found.
+    /// Reads every record's fields, and returns them with the problems found.
     fn read_all(bytes: &[u8], dialect: Dialect) -> (Vec<Vec<FieldAt>>, Vec<SyntaxProblem>) {
         let mut tokenizer = Tokenizer::new(Cursor::new(bytes.to_vec()), dialect);
         let mut records = Vec::new();

@@ -213,7 +213,7 @@ pub fn read(file: File, visitor: &mut dyn TableVisitor) -> io::Result<u64> {
     Ok(rows)
 }
 
-/// The byte order mark's length when `start` is the first line.
+/// Returns the byte order mark's length when `start` is the first line, else 0.
 fn bom_offset(start: Pos, bom: u64) -> u64 {
     if start.line == 1 {
         bom

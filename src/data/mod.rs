@@ -72,7 +72,7 @@ impl std::fmt::Debug for DataOptions {
 }
 
 impl DataOptions {
-    /// The Table Schema the caller gave for `path`, matching the paths as files, so that
+    /// Returns the Table Schema the caller gave for `path`. Paths match as files, so that
     /// `./data/train.csv` and `data/train.csv` are the same.
     pub fn table_schema_for(&self, path: &Path) -> Option<&Path> {
         let target = std::fs::canonicalize(path).ok();
@@ -86,7 +86,7 @@ impl DataOptions {
 /// Files at least this large get progress reports.
 pub const PROGRESS_MIN_BYTES: u64 = 64 * 1024 * 1024;
 
-/// What checking one data file produced.
+/// The results of checking one data file.
 #[derive(Debug, Default)]
 pub struct DataOutcome {
     pub findings: Vec<Finding>,
@@ -98,7 +98,8 @@ pub struct DataOutcome {
     pub unreadable: bool,
 }
 
-/// The table layout of a data file of `format`, with the dialect that describes it.
+/// Returns the table layout of a data file of `format` under the dialect that describes it,
+/// and the dialect properties that cannot be used.
 pub fn table_format(
     format: Format,
     dialect: Option<&serde_json::Value>,
@@ -391,8 +392,8 @@ pub fn overlap(
     (entry, finding)
 }
 
-/// The evaluation files that go with a training file: `train` in the name replaced by
-/// `test`, `valid`, `validation`, `val`, `eval` or `dev`.
+/// Returns the evaluation files that go with a training file: `train` in the name replaced
+/// by `test`, `valid`, `validation`, `val`, `eval` or `dev`.
 pub fn evaluation_partners(train: &Path) -> Vec<PathBuf> {
     let Some(name) = train.file_name().and_then(|name| name.to_str()) else {
         return Vec::new();

@@ -13,7 +13,7 @@ use serde_json::Value as Json;
 
 use super::csv::{Dialect, Pos, ProblemKind, Record, Tokenizer};
 use super::{jsonl, records};
-use crate::source::{Node, Span};
+use crate::source::Node;
 
 /// The layout of a data file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,18 +65,18 @@ pub struct JsonRecord<'a> {
     pub json: &'a Json,
     /// The record's source text; the node's spans index into it.
     pub text: &'a str,
-    /// Where `text` starts in the file.
+    /// The position in the file where `text` starts.
     pub start: Pos,
 }
 
 impl JsonRecord<'_> {
-    /// The position of byte `offset` of the record's text in the file.
+    /// Returns the file position of byte `offset` of the record's text.
     pub fn locate(&self, offset: usize) -> Pos {
         locate_in(self.text, self.start, offset)
     }
 }
 
-/// The file position of byte `offset` of `text`, which starts at `start`.
+/// Returns the file position of byte `offset` of `text`, which starts at `start`.
 pub fn locate_in(text: &str, start: Pos, offset: usize) -> Pos {
     let offset = offset.min(text.len());
     let mut pos = start;
@@ -290,9 +290,4 @@ fn read_problem(kind: ProblemKind, at: Pos, file_offset: u64) -> ReadProblem {
         ),
     };
     ReadProblem { code, message, help, at, fatal_for_row: false }
-}
-
-/// A JSON node's span mapped to the record's file positions.
-pub fn node_positions(record: &JsonRecord<'_>, span: Span) -> (Pos, Pos) {
-    (record.locate(span.start), record.locate(span.end))
 }

@@ -18,7 +18,7 @@ use super::table_schema::{FieldDef, FieldsMatch, TableSchema};
 use crate::report::Severity;
 
 /// Distinct values remembered per `unique` constraint. Past this, later rows are not checked
-/// for that constraint and a finding says so.
+/// for that constraint, and an info finding reports it.
 pub const MAX_UNIQUE_TRACKED: usize = 2_000_000;
 
 /// A uniqueness constraint: one field (`unique`) or several (`primaryKey`, `uniqueKeys`).
@@ -54,7 +54,7 @@ impl<'a> TableValidator<'a> {
         }
     }
 
-    /// Where the header names column `name`.
+    /// Returns the position of column `name` in the header.
     pub fn header_position(&self, name: &str) -> Option<Pos> {
         let column = self.header.names.iter().position(|header_name| header_name == name)?;
         self.header.positions.get(column).copied()
