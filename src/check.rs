@@ -13,6 +13,9 @@ use std::sync::Arc;
 use rayon::prelude::*;
 use serde_json::Value as Json;
 
+mod data_files;
+
+use crate::data::{DataMeasures, DataOptions};
 use crate::discover::{self, Format, Kind, Verdict, WalkOptions};
 use crate::report::waivers::{self, Date};
 use crate::report::{
@@ -46,6 +49,10 @@ pub struct CheckOptions {
     pub config: Option<Arc<crate::config::Configs>>,
     /// The date waivers expire against; `None` for today's date in UTC.
     pub today: Option<Date>,
+    /// Settings of the data checks.
+    pub data: DataOptions,
+    /// Settings of the scaler check.
+    pub scaler: crate::scaler::ScalerOptions,
 }
 
 impl Default for CheckOptions {
@@ -61,6 +68,8 @@ impl Default for CheckOptions {
             rule_files: Vec::new(),
             config: None,
             today: None,
+            data: DataOptions::default(),
+            scaler: crate::scaler::ScalerOptions::default(),
         }
     }
 }
@@ -83,6 +92,12 @@ struct FileOutcome {
     waiver_comments: Vec<waivers::Comment>,
     /// The classified file with its parsed content, for the rules.
     artifact: Option<rules::Artifact>,
+    /// Quality measures of a data file.
+    measures: Option<DataMeasures>,
+    /// Row hashes of a data file that may be half of a train/test pair.
+    row_hashes: Option<std::collections::HashSet<u64>>,
+    /// Scaler checks run for a scaler file.
+    scaler: Vec<crate::scaler::ScalerCheck>,
 }
 
 /// Runs `mlconform check` over `paths`: schemas per file, then the selected rule packs over
@@ -176,6 +191,7 @@ where
 
     let mut waiver_comments = Vec::new();
     let mut project = rules::Project::new(project_roots(paths));
+    let mut row_hashes = Vec::new();
     for outcome in outcomes {
         report.files.extend(outcome.file);
         report.skipped.extend(outcome.skipped);
@@ -183,6 +199,16 @@ where
         report.tool_errors.extend(outcome.tool_errors);
         waiver_comments.extend(outcome.waiver_comments);
         project.artifacts.extend(outcome.artifact);
+        if let (Some(measures), Some(hashes)) = (&outcome.measures, outcome.row_hashes) {
+            row_hashes.push((measures.path.clone(), hashes));
+        }
+        report.data.extend(outcome.measures);
+        report.scaler.extend(outcome.scaler);
+    }
+    data_files::link_overlaps(&mut report, &row_hashes);
+    for measures in &report.data {
+        let flavor = report.files.iter().find(|file| file.path == measures.path).and_then(|file| file.flavor.clone());
+        project.artifacts.push(data_artifact(measures, flavor));
     }
 
     // Rules run once every file is parsed, so that a rule on one file can see the others.
@@ -211,11 +237,49 @@ fn project_roots(paths: &[PathBuf]) -> Vec<PathBuf> {
         .collect()
 }
 
+/// Builds the artifact rules see for a data file: its quality summary as one document. The
+/// summary has no place in the file, so its findings point at the file's start.
+fn data_artifact(measures: &crate::data::DataMeasures, flavor: Option<String>) -> rules::Artifact {
+    let json = serde_json::to_value(measures).unwrap_or(Json::Null);
+    let root = node_at_start(&json);
+    let format = match measures.format {
+        "tsv" => Format::Tsv,
+        "jsonl" => Format::JsonLines,
+        "json" => Format::Json,
+        _ => Format::Csv,
+    };
+    rules::Artifact {
+        path: measures.path.clone(),
+        kind: Kind::Data,
+        flavor: flavor.unwrap_or_else(|| measures.format.to_string()),
+        format,
+        documents: vec![rules::ArtifactDocument { index: 0, json, root: Some(root), span: source::Span::at(0) }],
+        markdown: None,
+        source: SourceText::new(measures.path.clone(), String::new()),
+        broken: false,
+    }
+}
+
+/// Builds a node tree for a value that has no source text, every node at offset 0.
+fn node_at_start(json: &Json) -> source::Node {
+    let at = source::Span::at(0);
+    let value = match json {
+        Json::Null => source::Value::Null,
+        Json::Bool(flag) => source::Value::Bool(*flag),
+        Json::Number(number) => source::Value::Number(number.to_string()),
+        Json::String(text) => source::Value::String(text.clone()),
+        Json::Array(items) => source::Value::Sequence(items.iter().map(node_at_start).collect()),
+        Json::Object(map) => source::Value::Mapping(
+            map.iter()
+                .map(|(key, value)| source::Entry { key: key.clone(), key_span: at, value: node_at_start(value) })
+                .collect(),
+        ),
+    };
+    source::Node::new(value, at)
+}
+
 /// Builds the artifact the rules see: the file's documents as data and as trees, and for a
 /// Markdown card where its body starts.
-///
-/// NOTE: a data file (CSV, TSV, JSON Lines) has no documents here, so rules on `data` find
-/// nothing until the data checks provide the summary that docs/rule-packs.md describes.
 fn artifact_of(
     path: &str,
     classification: &discover::Classification,
@@ -380,6 +444,18 @@ fn check_file(path: &Path, explicit: bool, options: &CheckOptions, validators: &
         }
     };
 
+    let forced_data = explicit && options.forced_kind == Some(Kind::Data);
+    let other_kind_forced = explicit && options.forced_kind.is_some_and(|kind| kind != Kind::Data);
+    match format {
+        Some(format @ (Format::Csv | Format::Tsv | Format::JsonLines)) if !other_kind_forced => {
+            return data_files::check_data(path, format, options, "data file by its extension".to_string());
+        }
+        Some(Format::Json) if !other_kind_forced && (forced_data || data_files::is_large_json_array(path, options)) => {
+            return data_files::check_data(path, Format::Json, options, "JSON array of records".to_string());
+        }
+        _ => {}
+    }
+
     let source = match read_source(path, options) {
         Ok(source) => source,
         Err(finding) => {
@@ -445,6 +521,11 @@ fn check_file(path: &Path, explicit: bool, options: &CheckOptions, validators: &
         outcome.findings.push(issue_finding(issue, &source));
     }
 
+    if classification.as_ref().is_some_and(|c| c.kind == Kind::Data) && !parsed.broken {
+        let reason = classification.map(|c| c.reason).unwrap_or_default();
+        return data_files::check_data(path, Format::Json, options, reason);
+    }
+
     let mut schemas_used: Vec<String> = Vec::new();
     if let Some(classification) = &classification {
         if !matches!(classification.kind, Kind::Data) {
@@ -494,6 +575,14 @@ fn check_file(path: &Path, explicit: bool, options: &CheckOptions, validators: &
                 let instance = without_schema_key(json);
                 validate_document(&compiled, root, &instance, silenced, document, &source, &id, &mut outcome.findings);
             }
+        }
+    }
+
+    if classification.as_ref().is_some_and(|c| c.kind == Kind::Scaler) && !parsed.broken && options.scaler.enabled {
+        if let Some(root) = parsed.documents.first().and_then(|document| document.root.as_ref()) {
+            let checks = data_files::check_scaler_file(path, root, &source, options);
+            outcome.findings.extend(checks.findings);
+            outcome.scaler.extend(checks.checks);
         }
     }
 
@@ -767,6 +856,9 @@ fn validate_file(path: &Path, explicit: bool, schema: &UserSchema, options: &Che
     }
     let format = match discover::detect_format(path) {
         Some(format @ (Format::Json | Format::Yaml | Format::Markdown)) => Some(format),
+        Some(format @ (Format::Csv | Format::Tsv | Format::JsonLines)) => {
+            return data_files::validate_data(path, format, schema, options);
+        }
         None if explicit => None,
         _ => {
             outcome.skipped =

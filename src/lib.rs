@@ -10,9 +10,11 @@
 pub mod check;
 pub mod cli;
 pub mod config;
+pub mod data;
 pub mod discover;
 pub mod kubernetes;
 pub mod report;
 pub mod rules;
+pub mod scaler;
 pub mod schema;
 pub mod source;

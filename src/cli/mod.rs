@@ -10,8 +10,11 @@ use std::sync::Arc;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+mod scaler;
+
 use crate::check::{self, CheckOptions, DEFAULT_MAX_FILE_SIZE};
 use crate::config::{self, Configs, Selector};
+use crate::data::{DataOptions, ProgressFn, Thresholds};
 use crate::discover::{Kind, WalkOptions};
 use crate::report::waivers::Date;
 use crate::report::{self, Report, Severity};
@@ -46,6 +49,9 @@ pub enum Command {
     Rules(rules::RulesArgs),
     /// Print a rule's documentation: what it checks, why, how to fix, examples, references.
     Explain(rules::ExplainArgs),
+    /// Recompute the mean and standard deviation of data columns, and compare them with a
+    /// scaler's parameter file.
+    Scaler(scaler::ScalerArgs),
 }
 
 #[derive(Debug, Args)]
@@ -95,8 +101,58 @@ pub struct CheckArgs {
     #[arg(long = "rules", value_name = "PATH", help_heading = "Rules")]
     pub rule_files: Vec<PathBuf>,
 
+    /// Do not recompute the statistics of scaler files.
+    #[arg(long, help_heading = "Data")]
+    pub no_scaler: bool,
+
+    #[command(flatten)]
+    pub read: ReadArgs,
+
+    #[command(flatten)]
+    pub quality: QualityArgs,
+
     #[command(flatten)]
     pub common: CommonArgs,
+}
+
+/// Options for reading data files, shared by `check`, `validate` and `scaler`.
+#[derive(Debug, Args, Clone, Default)]
+pub struct ReadArgs {
+    /// The delimiter of CSV files (one character; `tab` or `\t` for a tab), overriding `,`
+    /// and a data package dialect.
+    #[arg(long, value_name = "CHAR", value_parser = parse_delimiter, help_heading = "Data")]
+    pub delimiter: Option<u8>,
+
+    /// Cell values that mean "missing" in data files without a Table Schema, comma-separated
+    /// (for example `?` or `NA,`). The default is only the empty cell.
+    #[arg(long, value_name = "LIST", value_delimiter = ',', num_args = 1.., help_heading = "Data")]
+    pub missing_values: Option<Vec<String>>,
+
+    /// Use the Table Schema SCHEMA for the data file DATA (repeatable).
+    #[arg(long, value_name = "DATA=SCHEMA", value_parser = parse_table_schema, help_heading = "Data")]
+    pub table_schema: Vec<(PathBuf, PathBuf)>,
+}
+
+/// Data-quality thresholds for `check`.
+#[derive(Debug, Args, Clone, Default)]
+pub struct QualityArgs {
+    /// The label column whose class balance is measured (default: a column named label,
+    /// labels, target or class).
+    #[arg(long, value_name = "NAME", help_heading = "Data")]
+    pub label_column: Option<String>,
+
+    /// Report a column whose share of missing cells is above RATIO (0 to 1).
+    #[arg(long, value_name = "RATIO", value_parser = parse_ratio, help_heading = "Data")]
+    pub max_missing_ratio: Option<f64>,
+
+    /// Report a file whose share of duplicate rows is above RATIO (0 to 1).
+    #[arg(long, value_name = "RATIO", value_parser = parse_ratio, help_heading = "Data")]
+    pub max_duplicate_ratio: Option<f64>,
+
+    /// Report a label column whose rarest class has fewer than RATIO times the rows of the
+    /// largest (0 to 1).
+    #[arg(long, value_name = "RATIO", value_parser = parse_ratio, help_heading = "Data")]
+    pub min_class_ratio: Option<f64>,
 }
 
 #[derive(Debug, Args)]
@@ -125,9 +181,13 @@ pub struct ValidateArgs {
     #[arg(long = "map-uri", value_name = "PREFIX=DIR")]
     pub map_uri: Vec<UriMap>,
 
-    /// Files and folders to validate.
+    /// Files and folders to validate. Rows of CSV and TSV files and records of JSON Lines
+    /// files are validated one by one.
     #[arg(required = true)]
     pub paths: Vec<PathBuf>,
+
+    #[command(flatten)]
+    pub read: ReadArgs,
 
     #[command(flatten)]
     pub common: CommonArgs,
@@ -303,6 +363,31 @@ fn parse_date(text: &str) -> Result<Date, String> {
     Date::parse(text).ok_or_else(|| format!("expected a date as YYYY-MM-DD, found \"{text}\""))
 }
 
+fn parse_delimiter(text: &str) -> Result<u8, String> {
+    match text {
+        "tab" | "\\t" | "\t" => Ok(b'\t'),
+        _ if text.len() == 1 && text.is_ascii() && !matches!(text, "\"" | "\n" | "\r") => Ok(text.as_bytes()[0]),
+        _ => Err(format!("expected one ASCII character (or `tab`), found \"{text}\"")),
+    }
+}
+
+fn parse_table_schema(text: &str) -> Result<(PathBuf, PathBuf), String> {
+    let (data, schema) = text.split_once('=').ok_or_else(|| format!("expected DATA=SCHEMA, found \"{text}\""))?;
+    if data.is_empty() || schema.is_empty() {
+        return Err(format!("expected DATA=SCHEMA with both parts non-empty, found \"{text}\""));
+    }
+    Ok((PathBuf::from(data), PathBuf::from(schema)))
+}
+
+fn parse_ratio(text: &str) -> Result<f64, String> {
+    let ratio: f64 = text.parse().map_err(|_| format!("expected a number from 0 to 1, found \"{text}\""))?;
+    if (0.0..=1.0).contains(&ratio) {
+        Ok(ratio)
+    } else {
+        Err(format!("expected a number from 0 to 1, found {ratio}"))
+    }
+}
+
 fn parse_kind(text: &str) -> Result<Kind, String> {
     text.parse::<Kind>().map_err(|_| {
         let known: Vec<&str> = Kind::ALL.iter().map(|kind| kind.as_str()).collect();
@@ -330,11 +415,21 @@ pub fn run(cli: Cli) -> ExitCode {
             options.config = Some(Arc::new(configs));
             options.today = args.today;
             args.common.fail_on = Some(FailOn::from_threshold(settings.fail_on));
+            options.data = data_options(&args.read);
+            options.data.label_column = args.quality.label_column.clone();
+            options.data.thresholds = Thresholds {
+                max_missing_ratio: args.quality.max_missing_ratio,
+                max_duplicate_ratio: args.quality.max_duplicate_ratio,
+                min_class_ratio: args.quality.min_class_ratio,
+            };
+            options.data.progress = progress_reporter();
+            options.scaler.enabled = !args.no_scaler;
             let report = check::run_check(&args.paths, &options);
             emit(&report, &args.common, &args.paths)
         }
         Command::Validate(args) => {
-            let options = check_options(&args.common, None);
+            let mut options = check_options(&args.common, None);
+            options.data = data_options(&args.read);
             let schema_options = UserSchemaOptions {
                 default_draft: args.default_draft.draft(),
                 maps: args.map_uri.clone(),
@@ -357,6 +452,7 @@ pub fn run(cli: Cli) -> ExitCode {
                 }
             }
         }
+        Command::Scaler(args) => scaler::run(args),
         Command::Schemas(args) => match args.action {
             None | Some(SchemasAction::List) => {
                 print!("{}", list_schemas(args.format));
@@ -415,8 +511,35 @@ fn check_options(common: &CommonArgs, kind: Option<Kind>) -> CheckOptions {
     }
 }
 
+/// Builds the data options that `--delimiter`, `--missing-values` and `--table-schema` set.
+fn data_options(read: &ReadArgs) -> DataOptions {
+    DataOptions {
+        delimiter: read.delimiter,
+        table_schemas: read.table_schema.clone(),
+        missing_values: read.missing_values.clone(),
+        ..DataOptions::default()
+    }
+}
+
+/// Returns a reporter that draws a progress line for large data files on standard error,
+/// when it is a terminal.
+fn progress_reporter() -> Option<Arc<ProgressFn>> {
+    if !std::io::stderr().is_terminal() {
+        return None;
+    }
+    Some(Arc::new(|path: &str, done: u64, total: u64| {
+        let percent = done.saturating_mul(100).checked_div(total).unwrap_or(100);
+        let mut stderr = std::io::stderr().lock();
+        let _ = write!(stderr, "\r\x1b[2Kreading {path}: {percent}%");
+        if done >= total {
+            let _ = write!(stderr, "\r\x1b[2K");
+        }
+        let _ = stderr.flush();
+    }))
+}
+
 /// Renders the report, writes it out, and turns it into an exit code.
-fn emit(report: &Report, common: &CommonArgs, inputs: &[PathBuf]) -> ExitCode {
+pub(crate) fn emit(report: &Report, common: &CommonArgs, inputs: &[PathBuf]) -> ExitCode {
     let to_terminal = common.output.is_none() && std::io::stdout().is_terminal();
     let color = match common.color {
         ColorChoice::Always => true,

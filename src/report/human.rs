@@ -138,9 +138,14 @@ fn waived_line(finding: &Finding) -> String {
 fn summary_line(report: &Report) -> String {
     let summary = report.summary();
     let plural = |n: usize, word: &str| if n == 1 { format!("{n} {word}") } else { format!("{n} {word}s") };
+    // `mlconform scaler` reads data files without checking them as files.
+    let subject = if summary.files_checked == 0 && !report.scaler.is_empty() {
+        plural(report.scaler.len(), "scaler check")
+    } else {
+        format!("{} checked", plural(summary.files_checked, "file"))
+    };
     let mut line = format!(
-        "{} checked, {} skipped: {}, {}, {}",
-        plural(summary.files_checked, "file"),
+        "{subject}, {} skipped: {}, {}, {}",
         summary.files_skipped,
         plural(summary.errors, "error"),
         plural(summary.warnings, "warning"),

@@ -18,6 +18,10 @@ struct JsonReport<'a> {
     tool_errors: Vec<JsonToolError<'a>>,
     #[serde(skip_serializing_if = "<[String]>::is_empty")]
     rule_packs: &'a [String],
+    /// Quality measures per data file.
+    data: &'a [crate::data::DataMeasures],
+    /// Scaler checks.
+    scaler: &'a [crate::scaler::ScalerCheck],
 }
 
 #[derive(Serialize)]
@@ -147,6 +151,8 @@ pub fn render(report: &Report) -> String {
                 }
             })
             .collect(),
+        data: &report.data,
+        scaler: &report.scaler,
     };
     let mut out = serde_json::to_string_pretty(&json).expect("the report serializes");
     out.push('\n');

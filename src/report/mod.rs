@@ -265,6 +265,10 @@ pub struct Report {
     pub tool_errors: Vec<ToolError>,
     /// The rule packs applied, as `name@version`; empty for `validate`.
     pub rule_packs: Vec<String>,
+    /// Quality measures of each data file.
+    pub data: Vec<crate::data::DataMeasures>,
+    /// Each scaler check run.
+    pub scaler: Vec<crate::scaler::ScalerCheck>,
 }
 
 /// Counts for the report summary.
@@ -286,6 +290,8 @@ impl Report {
         self.files.sort_by(|a, b| a.path.cmp(&b.path));
         self.skipped.sort_by(|a, b| a.path.cmp(&b.path));
         self.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        self.data.sort_by(|a, b| a.path.cmp(&b.path));
+        self.scaler.sort_by(|a, b| (&a.params, &a.data).cmp(&(&b.params, &b.data)));
     }
 
     /// Counts of findings by severity. Waived findings are not counted.
