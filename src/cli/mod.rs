@@ -486,7 +486,7 @@ pub fn run(cli: Cli) -> ExitCode {
 
 /// Finds the configurations of a `check` run and merges the command-line settings into them,
 /// or returns a report of the configuration errors.
-fn load_configs(args: &CheckArgs) -> Result<Configs, Report> {
+fn load_configs(args: &CheckArgs) -> Result<Configs, Box<Report>> {
     let command_line = config::CommandLine {
         select: args.select.clone(),
         ignore: args.ignore.clone(),
@@ -497,7 +497,7 @@ fn load_configs(args: &CheckArgs) -> Result<Configs, Report> {
         rule_files: args.rule_files.clone(),
     };
     Configs::load(&args.paths, args.config.as_deref(), command_line)
-        .map_err(|tool_errors| Report { tool_errors, ..Report::default() })
+        .map_err(|tool_errors| Box::new(Report { tool_errors, ..Report::default() }))
 }
 
 fn check_options(common: &CommonArgs, kind: Option<Kind>) -> CheckOptions {
