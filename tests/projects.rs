@@ -135,7 +135,7 @@ fn license_conflict_names_dataset_card() {
 }
 
 #[test]
-fn fault_projects_differ_from_consistent_in_one_file() {
+fn fault_projects_change_one_file() {
     let base = root().join("fixtures/projects");
     let consistent = files_with_text(&base.join("consistent"));
     for fault in
