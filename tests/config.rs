@@ -9,19 +9,18 @@ use std::path::Path;
 use common::{counted, run_in, write_project};
 use serde_json::Value;
 
-/// An `hf-trainer` training config with a duplicate key on line 5.
-const TRAIN_DUPLICATE: &str =
-    "output_dir: outputs/run\nlearning_rate: 0.00003\nper_device_train_batch_size: 16\nseed: 42\nseed: 43\n";
+/// An `hf-trainer` training config with a duplicate key on line 5, and no finding of the
+/// default rule packs.
+const TRAIN_DUPLICATE: &str = "output_dir: outputs/run\nlearning_rate: 0.00003\nper_device_train_batch_size: 16\nseed: 42\nseed: 43\neval_strategy: epoch\noptim: adamw_torch\nbf16: true\n";
 
 /// A DeepSpeed config with a misspelled key at `/zero_optimization/stgae`, line 4.
-const DEEPSPEED_UNKNOWN_KEY: &str =
-    "{\n  \"train_micro_batch_size_per_gpu\": 16,\n  \"zero_optimization\": {\n    \"stgae\": 2\n  }\n}\n";
+const DEEPSPEED_UNKNOWN_KEY: &str = "{\n  \"train_micro_batch_size_per_gpu\": 16,\n  \"zero_optimization\": {\n    \"stgae\": 2\n  },\n  \"bf16\": {\"enabled\": true}\n}\n";
 
 /// A model card whose evaluation result lacks its dataset (`schema-required` on line 7).
 const CARD_MISSING_DATASET: &str = "---\nlicense: mit\nlibrary_name: transformers\nmodel-index:\n  - name: m\n    results:\n      - task:\n          type: text-classification\n        metrics:\n          - type: accuracy\n            value: 0.9\n---\n\n# Model\n";
 
 /// A training config whose only finding is a warning: `3e-5` reads as a string in YAML 1.1.
-const TRAIN_WARNING_ONLY: &str = "output_dir: outputs/run\nlearning_rate: 3e-5\nper_device_train_batch_size: 16\n";
+const TRAIN_WARNING_ONLY: &str = "output_dir: outputs/run\nlearning_rate: 3e-5\nper_device_train_batch_size: 16\nseed: 42\neval_strategy: epoch\noptim: adamw_torch\nbf16: true\n";
 
 fn pairs(items: &[(&str, &str)]) -> Vec<(String, String)> {
     items.iter().map(|(path, code)| (path.to_string(), code.to_string())).collect()
@@ -273,7 +272,8 @@ fn fail_on_from_config_and_command_line() {
 
 #[test]
 fn kind_override_classifies_unrecognised_file() {
-    let manifest = "metadata:\n  name: router\nspec:\n  predictor: {}\n";
+    // The logger keeps the default packs quiet, so that only schema findings remain.
+    let manifest = "metadata:\n  name: router\nspec:\n  predictor:\n    logger: {mode: all}\n";
     let without = write_project(&[("serving/router.yaml", manifest)]);
     let (_, report) = check_json(without.path(), &[]);
     assert_eq!(report["files"].as_array().unwrap().len(), 0, "unrecognised: {report}");

@@ -86,7 +86,7 @@ fn case25_unclosed_quote_at_opening_without_row_loss() {
     let run = run(&["check", "--format", "json", data.to_str().unwrap()]);
     assert_eq!(run.code, 1, "{}", run.stdout);
     let report = run.json();
-    assert_eq!(diagnostics(&report, None), vec![diag(3, 3, "unclosed-quote", "")]);
+    assert_eq!(errors(&report), vec![diag(3, 3, "unclosed-quote", "")]);
     assert_eq!(report["data"][0]["rows"], 4);
 }
 

@@ -8,7 +8,7 @@ use common::{run, run_in};
 use serde_json::Value;
 
 /// A model card with a secret and no licence: a finding for `core` and one for `security`.
-const CARD: &str = "---\nlibrary_name: transformers\n---\n# ticket-classifier\n\n## Intended Use\n\nRoutes tickets.\n\n## Limitations\n\nEnglish only. Token: sk-proj-Ab3dEf6hIj9kLm2nOp5qRs8t\n";
+const CARD: &str = "---\nlibrary_name: transformers\n---\n# ticket-classifier\n\n## Intended Use\n\nRoutes tickets.\n\n## Training Data\n\nSupport tickets from 2023.\n\n## Evaluation\n\nAccuracy 0.91 on held-out tickets.\n\n## Limitations\n\nEnglish only. Token: sk-proj-Ab3dEf6hIj9kLm2nOp5qRs8t\n";
 
 fn project(files: &[(&str, &str)]) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();

@@ -8,12 +8,12 @@ use std::path::Path;
 use common::{counted, run_in, write_project};
 use serde_json::Value;
 
-/// An `hf-trainer` config whose duplicate key (line 5) is waived by the comment above it.
-const TRAIN_WAIVED: &str = "output_dir: outputs/run\nlearning_rate: 0.00003\nper_device_train_batch_size: 16\nseed: 42\n# mlconform: waive[duplicate-key] reason=\"the launcher reads the last value\" owner=\"ml-platform\" expires=2027-06-30\nseed: 43\n";
+/// An `hf-trainer` config whose duplicate key (line 5) is waived by the comment above it, and
+/// that the default rule packs have nothing else to report on.
+const TRAIN_WAIVED: &str = "output_dir: outputs/run\nlearning_rate: 0.00003\nper_device_train_batch_size: 16\nseed: 42\n# mlconform: waive[duplicate-key] reason=\"the launcher reads the last value\" owner=\"ml-platform\" expires=2027-06-30\nseed: 43\neval_strategy: epoch\noptim: adamw_torch\nbf16: true\n";
 
 /// A DeepSpeed config with a misspelled key at `/zero_optimization/stgae`, line 4.
-const DEEPSPEED_UNKNOWN_KEY: &str =
-    "{\n  \"train_micro_batch_size_per_gpu\": 16,\n  \"zero_optimization\": {\n    \"stgae\": 2\n  }\n}\n";
+const DEEPSPEED_UNKNOWN_KEY: &str = "{\n  \"train_micro_batch_size_per_gpu\": 16,\n  \"zero_optimization\": {\n    \"stgae\": 2\n  },\n  \"bf16\": {\"enabled\": true}\n}\n";
 
 /// Returns a training config with the waiver comment `comment` on line 5, above a duplicate
 /// key.
