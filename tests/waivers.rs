@@ -306,3 +306,17 @@ fn markdown_html_comment_missing_reason() {
     let invalid = diagnostic(&report, "waiver-invalid");
     assert_eq!(position(invalid), (7, 6));
 }
+
+#[test]
+fn front_matter_waiver_covers_whole_card_finding() {
+    let card = "---\n# mlconform: waive[MLC012] reason=\"evaluation is in the paper\"\nlicense: mit\nlibrary_name: transformers\n---\n# Model\n\n## Intended Use\nRouting tickets.\n\n## Limitations\nEnglish only.\n\n## Training Data\nTickets.\n";
+    let project = write_project(&[("README.md", card)]);
+    let run = run_in(project.path(), &["check", "--format", "json", "--today", "2026-01-15", "--pack", "core"]);
+    let report = run.json();
+    let waived: Vec<&Value> =
+        report["diagnostics"].as_array().unwrap().iter().filter(|d| d["code"] == "MLC012").collect();
+    assert_eq!(waived.len(), 1, "{report}");
+    assert_eq!(waived[0]["line"], 1);
+    assert_eq!(waived[0]["waived"]["reason"], "evaluation is in the paper");
+    assert_eq!(report["summary"]["waived"], 1);
+}

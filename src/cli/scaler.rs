@@ -218,11 +218,35 @@ pub fn run(args: ScalerArgs) -> ExitCode {
     if let Some(loaded) = &loaded {
         report.findings.extend(loaded.findings.iter().cloned());
     }
+    report.findings.extend(structure_findings(&args.data, &data_options));
     let (check, findings) =
         scaler::evaluate(loaded.as_ref().map(|loaded| (&loaded.params, &loaded.source)), data, &stats, &options);
     report.findings.extend(findings);
     report.scaler.push(check);
     finish(report, &args.output, &args.data)
+}
+
+/// Finding codes that say a data file was not read as its author meant: statistics computed
+/// from such a file cannot be trusted, so the scaler command reports them as `check` does.
+const STRUCTURE_CODES: &[&str] = &[
+    "unclosed-quote",
+    "stray-quote",
+    "encoding-error",
+    "extra-cell",
+    "missing-cell",
+    "blank-header",
+    "duplicate-header",
+];
+
+/// Reads each data file once more for its structure (quotes, encoding, ragged rows).
+fn structure_findings(paths: &[PathBuf], options: &crate::data::DataOptions) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for path in paths {
+        let Some(format) = crate::discover::detect_format(path) else { continue };
+        let checked = crate::data::check_data_file(path, format, options, None);
+        out.extend(checked.findings.into_iter().filter(|finding| STRUCTURE_CODES.contains(&finding.code.as_str())));
+    }
+    out
 }
 
 fn run_merge(args: MergeArgs) -> ExitCode {

@@ -213,9 +213,9 @@ impl<'a> TableValidator<'a> {
                 "missing-cell",
                 Severity::Error,
                 format!(
-                    "row {} has {} fields, the header has {expected}: no value for {}",
+                    "data row {} has {}, the header has {expected}: no value for {}",
                     row.number,
-                    row.width,
+                    fields(row.width),
                     missing.join(", ")
                 ),
                 row.end,
@@ -234,8 +234,9 @@ impl<'a> TableValidator<'a> {
                 "extra-cell",
                 Severity::Error,
                 format!(
-                    "unexpected field \"{value}\": row {} has {} fields, the header has {expected}",
-                    row.number, row.width
+                    "unexpected field \"{value}\": data row {} has {}, the header has {expected}",
+                    row.number,
+                    fields(row.width)
                 ),
                 first.start,
                 first.end,
@@ -480,5 +481,14 @@ impl TableVisitor for TableValidator<'_> {
         {
             finding.help = problem.help.clone();
         }
+    }
+}
+
+/// Counts fields in words: "1 field", "4 fields".
+fn fields(count: usize) -> String {
+    if count == 1 {
+        "1 field".to_string()
+    } else {
+        format!("{count} fields")
     }
 }

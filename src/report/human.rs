@@ -46,6 +46,10 @@ impl SourceCode for Excerpt {
 
 /// Whether the line holding byte `offset` is short enough to excerpt.
 fn excerpt_fits(source: &SourceText, offset: usize) -> bool {
+    // Data files are streamed, so their findings carry no text to excerpt.
+    if offset > source.text.len() || source.text.is_empty() {
+        return false;
+    }
     let position = source.lines.position(&source.text, offset);
     let start = source.lines.line_start(position.line).unwrap_or(0);
     let end = source.lines.line_start(position.line + 1).unwrap_or(source.text.len());
@@ -93,7 +97,9 @@ pub fn render(report: &Report, style: Style, verbose: bool) -> String {
         let source = finding
             .source
             .as_ref()
-            .filter(|source| excerpt_fits(source, finding.location.span.start))
+            .filter(|source| {
+                excerpt_fits(source, finding.location.span.start) && finding.location.span.end <= source.text.len()
+            })
             .map(|source| &*sources.entry(source.path.as_str()).or_insert_with(|| Excerpt(source.clone())));
         let rendered = Rendered { finding, source };
         let _ = handler.render_report(&mut out, &rendered);

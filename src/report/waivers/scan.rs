@@ -9,7 +9,9 @@
 //!
 //! A comment that shares its line with content covers findings on that line. A comment on a
 //! line of its own covers its own lines and the next line that is not another such comment,
-//! so several waivers may be stacked above one line.
+//! so several waivers may be stacked above one line. In a Markdown card, a comment above the
+//! first key of the front matter also covers the opening `---`, where findings about the whole
+//! card are located.
 
 use std::sync::Arc;
 
@@ -53,7 +55,17 @@ pub fn scan(source: &Arc<SourceText>, format: Format, documents: &[Document]) ->
         Format::Markdown => {
             let body_start = match frontmatter::split(text) {
                 Some(front) => {
+                    let before = found.len();
                     scan_yaml(source, front.yaml, &scalars, &mut found);
+                    // Findings about the whole card (a missing section) sit at the opening
+                    // `---`, which no comment can precede: a waiver written above the first
+                    // key of the front matter covers that line too.
+                    let first_key = scalars.first().map_or(front.yaml.end, |span| span.start);
+                    for comment in &mut found[before..] {
+                        if comment.span.start < first_key {
+                            comment.lines.0 = 1;
+                        }
+                    }
                     front.body_start
                 }
                 None => 0,
