@@ -5,7 +5,10 @@
 //! report is sorted at the end, so the output does not depend on the thread count. A panic
 //! while checking one file is caught and becomes a tool error naming that file.
 
-use std::fs;
+mod limits;
+mod read;
+mod summarise;
+
 use std::panic::{self, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -14,15 +17,18 @@ use rayon::prelude::*;
 use serde_json::Value as Json;
 
 use crate::discover::{self, Format, Kind, Verdict, WalkOptions};
+use crate::report::redact::display_path;
 use crate::report::{
     FileReport, Finding, Location, Related, Report, Severity, SkippedFile, SourceText, Status, ToolError,
 };
 use crate::schema::user::UserSchema;
 use crate::schema::{self, Compiled, EmbeddedSchema, Validators};
-use crate::source::{self, frontmatter, Document, Issue, IssueKind, Limits};
+use crate::source::{self, frontmatter, Document, Issue, IssueKind, Limits, OmittedIssues};
+pub use limits::{parse_size, FileSizeLimits, SizeSetting, DEFAULT_MAX_FILE_SIZE};
+pub use summarise::TOO_MANY_FINDINGS;
 
 /// Settings shared by `check` and `validate`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct CheckOptions {
     pub walk: WalkOptions,
     /// `--kind`: the kind of every file named, instead of classifying.
@@ -30,29 +36,12 @@ pub struct CheckOptions {
     pub limits: Limits,
     /// Worker threads; `None` for one per core.
     pub threads: Option<usize>,
-    /// Files larger than this (in bytes) are not parsed; a finding says so.
-    pub max_file_size: u64,
+    /// Files larger than their format's limit are not read, and a finding reports them.
+    pub max_file_size: FileSizeLimits,
     /// Schema versions chosen per kind and flavor, overriding the version a file declares
     /// (but not a `$schema` pin inside the file).
     pub pins: Vec<schema::SchemaId>,
 }
-
-impl Default for CheckOptions {
-    fn default() -> CheckOptions {
-        CheckOptions {
-            walk: WalkOptions::default(),
-            forced_kind: None,
-            limits: Limits::default(),
-            threads: None,
-            max_file_size: DEFAULT_MAX_FILE_SIZE,
-            pins: Vec::new(),
-        }
-    }
-}
-
-/// Default size limit for JSON, YAML and Markdown files: 64 MiB, far above any real config or
-/// card, low enough that one stray file cannot exhaust memory.
-pub const DEFAULT_MAX_FILE_SIZE: u64 = 64 * 1024 * 1024;
 
 /// Stack size of worker threads. Schema validation recurses once per nesting level, and the
 /// nesting limit keeps that recursion bounded; this leaves ample room for it.
@@ -65,6 +54,8 @@ struct FileOutcome {
     skipped: Option<SkippedFile>,
     findings: Vec<Finding>,
     tool_errors: Vec<ToolError>,
+    /// Parser issues counted but not kept, by severity.
+    omitted: summarise::Counts,
 }
 
 /// Runs `mlconform check` over `paths`.
@@ -92,10 +83,10 @@ where
         }
     };
     for skipped in walk.skipped {
-        report.skipped.push(SkippedFile { path: skipped.path.display().to_string(), reason: skipped.reason });
+        report.skipped.push(SkippedFile { path: display_path(&skipped.path), reason: skipped.reason });
     }
     for problem in walk.problems {
-        let path = problem.path.display().to_string();
+        let path = display_path(&problem.path);
         report.findings.push(Finding::new("read-error", Severity::Error, problem.message, Location::file(&path)));
     }
 
@@ -108,7 +99,7 @@ where
                     .map(|text| text.to_string())
                     .or_else(|| payload.downcast_ref::<String>().cloned())
                     .unwrap_or_else(|| "unknown panic".to_string());
-                let message = format!("internal error while checking {}: {detail}", entry.path.display());
+                let message = format!("internal error while checking {}: {detail}", display_path(&entry.path));
                 FileOutcome {
                     tool_errors: vec![ToolError {
                         message,
@@ -131,7 +122,11 @@ where
         Err(_) => walk.files.iter().map(check_one).collect(),
     };
 
-    for outcome in outcomes {
+    report.read_paths = walk.files.iter().map(|entry| entry.path.clone()).collect();
+    for (mut outcome, entry) in outcomes.into_iter().zip(&walk.files) {
+        let path = display_path(&entry.path);
+        let max = options.limits.max_findings;
+        report.omitted.extend(summarise::summarise(&mut outcome.findings, outcome.omitted, max, &path));
         report.files.extend(outcome.file);
         report.skipped.extend(outcome.skipped);
         report.findings.extend(outcome.findings);
@@ -141,81 +136,11 @@ where
     report
 }
 
-/// A file read and decoded, or the finding that says why it could not be.
-fn read_source(path: &Path, options: &CheckOptions) -> Result<Arc<SourceText>, Box<Finding>> {
-    let display = path.display().to_string();
-    let size = fs::metadata(path).map(|metadata| metadata.len()).unwrap_or(0);
-    if size > options.max_file_size {
-        let message =
-            format!("file is too large to check: {size} bytes, over the limit of {} bytes", options.max_file_size);
-        return Err(Box::new(
-            Finding::new("file-too-large", Severity::Error, message, Location::file(&display))
-                .with_help("raise the limit with --max-file-size BYTES"),
-        ));
-    }
-    let bytes = fs::read(path).map_err(|error| {
-        Box::new(Finding::new(
-            "read-error",
-            Severity::Error,
-            format!("cannot read the file: {error}"),
-            Location::file(&display),
-        ))
-    })?;
-    let text = decode(&bytes).map_err(|(offset, message)| {
-        let valid = String::from_utf8_lossy(&bytes[..offset]).into_owned();
-        let source = SourceText::new(display.clone(), String::from_utf8_lossy(&bytes).into_owned());
-        let mut location = source.locate(source::Span::at(valid.len()), "");
-        location.span = source::Span::at(valid.len());
-        let mut finding =
-            Finding::new("encoding-error", Severity::Error, format!("{message} at byte offset {offset}"), location);
-        finding.help = Some("save the file as UTF-8".to_string());
-        finding.source = Some(source);
-        Box::new(finding)
-    })?;
-    Ok(SourceText::new(display, text))
-}
-
-/// Decodes UTF-8 (with or without a byte order mark) and UTF-16 with a byte order mark. The
-/// error gives the byte offset of the first invalid byte.
-fn decode(bytes: &[u8]) -> Result<String, (usize, String)> {
-    if let Some(rest) = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]) {
-        return std::str::from_utf8(rest)
-            .map(str::to_string)
-            .map_err(|error| (error.valid_up_to() + 3, "invalid UTF-8".to_string()));
-    }
-    let utf16 = |rest: &[u8], little: bool| -> Result<String, (usize, String)> {
-        if rest.len() % 2 != 0 {
-            return Err((bytes.len() - 1, "UTF-16 text with an odd number of bytes".to_string()));
-        }
-        let units: Vec<u16> =
-            rest.chunks_exact(2)
-                .map(|pair| {
-                    if little {
-                        u16::from_le_bytes([pair[0], pair[1]])
-                    } else {
-                        u16::from_be_bytes([pair[0], pair[1]])
-                    }
-                })
-                .collect();
-        String::from_utf16(&units).map_err(|_| (2, "invalid UTF-16 (an unpaired surrogate)".to_string()))
-    };
-    if let Some(rest) = bytes.strip_prefix(&[0xFF, 0xFE]) {
-        return utf16(rest, true);
-    }
-    if let Some(rest) = bytes.strip_prefix(&[0xFE, 0xFF]) {
-        return utf16(rest, false);
-    }
-    let text = std::str::from_utf8(bytes).map_err(|error| (error.valid_up_to(), "invalid UTF-8".to_string()))?;
-    if let Some(offset) = text.find('\0') {
-        return Err((offset, "NUL byte in a text file".to_string()));
-    }
-    Ok(text.to_string())
-}
-
 /// A parsed file: its documents and the parser's issues.
 struct ParsedFile {
     documents: Vec<Document>,
     issues: Vec<Issue>,
+    omitted: Vec<OmittedIssues>,
     broken: bool,
     /// The Markdown file is a Jinja template, not a card.
     template: bool,
@@ -228,14 +153,20 @@ fn parse(format: Format, text: &str, limits: &Limits) -> ParsedFile {
         Format::Markdown => match frontmatter::parse(text, limits).0 {
             frontmatter::Metadata::Absent => source::Parsed::default(),
             frontmatter::Metadata::Template => {
-                return ParsedFile { documents: Vec::new(), issues: Vec::new(), broken: false, template: true }
+                return ParsedFile {
+                    documents: Vec::new(),
+                    issues: Vec::new(),
+                    omitted: Vec::new(),
+                    broken: false,
+                    template: true,
+                }
             }
             frontmatter::Metadata::Parsed(parsed) => parsed,
         },
         Format::Csv | Format::Tsv | Format::JsonLines => source::Parsed::default(),
     };
     let broken = parsed.is_broken();
-    ParsedFile { documents: parsed.documents, issues: parsed.issues, broken, template: false }
+    ParsedFile { documents: parsed.documents, issues: parsed.issues, omitted: parsed.omitted, broken, template: false }
 }
 
 /// Guesses the format of a file named on the command line with a name mlconform does not know.
@@ -254,7 +185,7 @@ fn sniff_format(text: &str) -> Format {
 }
 
 fn check_file(path: &Path, explicit: bool, options: &CheckOptions, validators: &Validators) -> FileOutcome {
-    let display = path.display().to_string();
+    let display = display_path(path);
     let mut outcome = FileOutcome::default();
 
     let format = match discover::detect_format(path) {
@@ -267,7 +198,7 @@ fn check_file(path: &Path, explicit: bool, options: &CheckOptions, validators: &
         }
     };
 
-    let source = match read_source(path, options) {
+    let source = match read::read_source(path, &display, format, options) {
         Ok(source) => source,
         Err(finding) => {
             outcome.file = Some(FileReport {
@@ -318,9 +249,7 @@ fn check_file(path: &Path, explicit: bool, options: &CheckOptions, validators: &
     };
 
     // Parser findings come first: they hold even when the file could not be classified.
-    for issue in &parsed.issues {
-        outcome.findings.push(issue_finding(issue, &source));
-    }
+    add_issue_findings(&parsed, &source, &mut outcome);
 
     let mut schemas_used: Vec<String> = Vec::new();
     if let Some(classification) = &classification {
@@ -363,12 +292,13 @@ fn check_file(path: &Path, explicit: bool, options: &CheckOptions, validators: &
                     schemas_used.push(id.clone());
                 }
                 let instance = without_schema_key(json);
-                validate_document(&compiled, root, &instance, &silenced, document, &source, &id, &mut outcome.findings);
+                let max = options.limits.max_findings;
+                validate_document(&compiled, root, &instance, &silenced, document, &source, &id, max, &mut outcome);
             }
         }
     }
 
-    let status = file_status(parsed.broken, &outcome.findings);
+    let status = file_status(parsed.broken, &outcome.findings, outcome.omitted);
     outcome.file = Some(FileReport {
         path: display,
         kind: classification.as_ref().map(|c| c.kind.as_str().to_string()),
@@ -380,10 +310,10 @@ fn check_file(path: &Path, explicit: bool, options: &CheckOptions, validators: &
     outcome
 }
 
-fn file_status(broken: bool, findings: &[Finding]) -> Status {
+fn file_status(broken: bool, findings: &[Finding], omitted: summarise::Counts) -> Status {
     if broken {
         Status::Error
-    } else if findings.iter().any(|finding| finding.severity == Severity::Error) {
+    } else if omitted.errors > 0 || findings.iter().any(|finding| finding.severity == Severity::Error) {
         Status::Fail
     } else {
         Status::Pass
@@ -551,9 +481,12 @@ fn validate_document(
     document: &Document,
     source: &Arc<SourceText>,
     schema_name: &str,
-    findings: &mut Vec<Finding>,
+    max_findings: usize,
+    outcome: &mut FileOutcome,
 ) {
-    for found in schema::findings_for(compiled, root, instance, silenced) {
+    let (found_all, omitted) = schema::findings_for(compiled, root, instance, silenced, max_findings);
+    outcome.omitted.add(Severity::Error, omitted);
+    for found in found_all {
         let mut finding =
             Finding::new(&found.code, Severity::Error, found.message, source.locate(found.span, &found.pointer));
         finding.help = found.help;
@@ -561,12 +494,12 @@ fn validate_document(
         finding.keyword_location = Some(found.keyword_location);
         finding.document = Some(document.index);
         finding.source = Some(source.clone());
-        findings.push(finding);
+        outcome.findings.push(finding);
     }
 }
 
 fn validate_file(path: &Path, explicit: bool, schema: &UserSchema, options: &CheckOptions) -> FileOutcome {
-    let display = path.display().to_string();
+    let display = display_path(path);
     let mut outcome = FileOutcome::default();
     let format = match discover::detect_format(path) {
         Some(format @ (Format::Json | Format::Yaml | Format::Markdown)) => Some(format),
@@ -577,7 +510,7 @@ fn validate_file(path: &Path, explicit: bool, schema: &UserSchema, options: &Che
             return outcome;
         }
     };
-    let source = match read_source(path, options) {
+    let source = match read::read_source(path, &display, format, options) {
         Ok(source) => source,
         Err(finding) => {
             outcome.file = Some(FileReport {
@@ -594,9 +527,7 @@ fn validate_file(path: &Path, explicit: bool, schema: &UserSchema, options: &Che
     };
     let format = format.unwrap_or_else(|| sniff_format(&source.text));
     let mut parsed = parse(format, &source.text, &options.limits);
-    for issue in &parsed.issues {
-        outcome.findings.push(issue_finding(issue, &source));
-    }
+    add_issue_findings(&parsed, &source, &mut outcome);
 
     // A stream with no document at all still has to satisfy the schema: it holds `null`.
     if parsed.documents.is_empty() && !parsed.broken && !parsed.template {
@@ -615,11 +546,12 @@ fn validate_file(path: &Path, explicit: bool, schema: &UserSchema, options: &Che
             document,
             &source,
             &schema.display,
-            &mut outcome.findings,
+            options.limits.max_findings,
+            &mut outcome,
         );
     }
 
-    let status = file_status(parsed.broken, &outcome.findings);
+    let status = file_status(parsed.broken, &outcome.findings, outcome.omitted);
     outcome.file = Some(FileReport {
         path: display,
         kind: None,
@@ -629,6 +561,16 @@ fn validate_file(path: &Path, explicit: bool, schema: &UserSchema, options: &Che
         reason: None,
     });
     outcome
+}
+
+/// Adds the parser's issues as findings, and counts the issues it did not keep.
+fn add_issue_findings(parsed: &ParsedFile, source: &Arc<SourceText>, outcome: &mut FileOutcome) {
+    for issue in &parsed.issues {
+        outcome.findings.push(issue_finding(issue, source));
+    }
+    for omitted in &parsed.omitted {
+        outcome.omitted.add(describe_issue(&omitted.sample).1, omitted.count);
+    }
 }
 
 /// A parser issue as a finding.
@@ -696,19 +638,6 @@ pub fn describe_issue(kind: &IssueKind) -> (&'static str, Severity, String, Opti
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn decode_strips_bom_and_reads_utf16() {
-        assert_eq!(decode(b"\xEF\xBB\xBFa: 1").unwrap(), "a: 1");
-        let utf16: Vec<u8> = [0xFF, 0xFE].into_iter().chain("a: é".encode_utf16().flat_map(u16::to_le_bytes)).collect();
-        assert_eq!(decode(&utf16).unwrap(), "a: é");
-    }
-
-    #[test]
-    fn decode_reports_invalid_bytes() {
-        assert_eq!(decode(b"ab\xFFcd").unwrap_err().0, 2);
-        assert_eq!(decode(b"ab\0cd").unwrap_err().0, 2);
-    }
 
     #[test]
     fn modeline_names_schema() {

@@ -7,12 +7,12 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::check::{self, CheckOptions, DEFAULT_MAX_FILE_SIZE};
+use crate::check::{self, CheckOptions, FileSizeLimits, SizeSetting};
 use crate::discover::{Kind, WalkOptions};
 use crate::report::{self, Report, Severity};
 use crate::schema::user::{self, UriMap, UserSchemaOptions};
 use crate::schema::{self};
-use crate::source::{Limits, DEFAULT_MAX_DEPTH};
+use crate::source::{Limits, DEFAULT_MAX_DEPTH, DEFAULT_MAX_FINDINGS};
 
 /// Checks machine-learning projects against versioned schemas and standards.
 #[derive(Debug, Parser)]
@@ -118,9 +118,16 @@ pub struct CommonArgs {
     #[arg(long, value_name = "N", default_value_t = Limits::default().max_alias_expansions, help_heading = "Limits")]
     pub max_alias_expansions: usize,
 
-    /// Maximum size in bytes of a JSON, YAML or Markdown file.
-    #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_FILE_SIZE, help_heading = "Limits")]
-    pub max_file_size: u64,
+    /// Maximum size of a JSON, YAML or Markdown file [default: 64MiB]. SIZE is bytes or a
+    /// number with K, M, G (powers of 1024) or KB, MB, GB; FORMAT= (json, yaml, markdown) sets
+    /// one format only (repeatable). Data files are streamed and have no size limit.
+    #[arg(long, value_name = "[FORMAT=]SIZE", help_heading = "Limits")]
+    pub max_file_size: Vec<SizeSetting>,
+
+    /// Maximum number of findings listed per file; the rest are counted in one
+    /// too-many-findings finding. 0 for no limit.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_FINDINGS, help_heading = "Limits")]
+    pub max_findings_per_file: usize,
 }
 
 #[derive(Debug, Args)]
@@ -280,9 +287,13 @@ fn check_options(common: &CommonArgs, kind: Option<Kind>) -> CheckOptions {
     CheckOptions {
         walk: WalkOptions { excludes: common.exclude.clone(), follow_links: common.follow_links },
         forced_kind: kind,
-        limits: Limits { max_depth: common.max_depth, max_alias_expansions: common.max_alias_expansions },
+        limits: Limits {
+            max_depth: common.max_depth,
+            max_alias_expansions: common.max_alias_expansions,
+            max_findings: common.max_findings_per_file,
+        },
         threads: common.jobs,
-        max_file_size: common.max_file_size,
+        max_file_size: FileSizeLimits::from_settings(&common.max_file_size),
         pins: Vec::new(),
     }
 }
@@ -320,16 +331,15 @@ fn emit(report: &Report, common: &CommonArgs, inputs: &[PathBuf]) -> ExitCode {
 }
 
 /// Writes the report to a temporary file beside `path` and renames it into place, so an
-/// interrupted run never leaves half a report. Refuses to overwrite a file that was checked.
+/// interrupted run never leaves half a report. Refuses to overwrite a file that was read.
 fn write_report(path: &Path, text: &str, inputs: &[PathBuf], report: &Report) -> Result<(), String> {
-    let target = std::fs::canonicalize(path).ok();
-    if let Some(target) = &target {
-        let checked = report.files.iter().map(|file| PathBuf::from(&file.path)).chain(inputs.iter().cloned());
-        for input in checked {
-            if std::fs::canonicalize(&input).ok().as_ref() == Some(target) {
+    if let Ok(target) = std::fs::canonicalize(path) {
+        let read = report.read_paths.iter().chain(inputs);
+        for input in read {
+            if std::fs::canonicalize(input).is_ok_and(|input| input == target) {
                 return Err(format!(
                     "refusing to write the report over {}, which is one of the checked files",
-                    path.display()
+                    report::redact::display_path(path)
                 ));
             }
         }
@@ -337,10 +347,24 @@ fn write_report(path: &Path, text: &str, inputs: &[PathBuf], report: &Report) ->
     let folder = path.parent().filter(|parent| !parent.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let name = path.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_else(|| "report".to_string());
     let temporary = folder.join(format!(".{name}.{}.tmp", std::process::id()));
-    std::fs::write(&temporary, text).map_err(|error| format!("cannot write {}: {error}", temporary.display()))?;
+    let shown = report::redact::display_path(&temporary);
+
+    // `create_new` never follows a symbolic link or truncates an existing file, whatever a
+    // checked project left at that name.
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&temporary)
+        .map_err(|error| format!("cannot create {shown}: {error}"))?;
+    let written = file.write_all(text.as_bytes()).and_then(|()| file.sync_all());
+    drop(file);
+    if let Err(error) = written {
+        let _ = std::fs::remove_file(&temporary);
+        return Err(format!("cannot write {shown}: {error}"));
+    }
     std::fs::rename(&temporary, path).map_err(|error| {
         let _ = std::fs::remove_file(&temporary);
-        format!("cannot move the report into {}: {error}", path.display())
+        format!("cannot move the report into {}: {error}", report::redact::display_path(path))
     })
 }
 

@@ -1,12 +1,22 @@
 //! The human format: each finding rendered by miette with its code, message, the source line
 //! with the node labelled, and help; then a summary line.
+//!
+//! Text from checked files is made safe before it reaches a terminal. Messages pass through
+//! [`clean`]. In source excerpts, recognised secrets, values under credential keys and control
+//! characters are replaced byte for byte, so that spans still point at the right place.
 
 use std::collections::HashMap;
 use std::fmt;
+use std::sync::Arc;
 
 use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode};
 
-use super::{Finding, Report, Severity, ToolError};
+use super::redact::{self, clean};
+use super::{Finding, Report, Severity, SourceText, ToolError};
+
+/// Lines longer than this many bytes are not shown as an excerpt: a minified file would
+/// otherwise print megabytes for each finding. The location is still given.
+const MAX_EXCERPT_LINE_BYTES: usize = 1024;
 
 /// How to draw: colours and Unicode for a terminal, plain ASCII for files and tests.
 #[derive(Debug, Clone, Copy)]
@@ -20,6 +30,7 @@ pub fn render(report: &Report, style: Style, verbose: bool) -> String {
     let theme = if style.color { GraphicalTheme::unicode() } else { GraphicalTheme::none() };
     let handler = GraphicalReportHandler::new_themed(theme).with_width(style.width).with_links(false);
     let mut sources: HashMap<&str, NamedSource<String>> = HashMap::new();
+    let masks = credential_spans(report);
     let mut out = String::new();
 
     if verbose {
@@ -31,11 +42,11 @@ pub fn render(report: &Report, style: Style, verbose: bool) -> String {
             };
             let schemas =
                 if file.schemas.is_empty() { String::new() } else { format!(", schema {}", file.schemas.join(", ")) };
-            let reason = file.reason.as_deref().map(|reason| format!(": {reason}")).unwrap_or_default();
+            let reason = file.reason.as_deref().map(|reason| format!(": {}", clean(reason))).unwrap_or_default();
             out.push_str(&format!("checked {}: {what}{schemas}{reason}\n", file.path));
         }
         for skipped in &report.skipped {
-            out.push_str(&format!("skipped {}: {}\n", skipped.path, skipped.reason));
+            out.push_str(&format!("skipped {}: {}\n", skipped.path, clean(&skipped.reason)));
         }
         if !report.files.is_empty() || !report.skipped.is_empty() {
             out.push('\n');
@@ -43,22 +54,63 @@ pub fn render(report: &Report, style: Style, verbose: bool) -> String {
     }
 
     for finding in &report.findings {
-        let source = finding.source.as_ref().map(|source| {
-            &*sources
-                .entry(source.path.as_str())
-                .or_insert_with(|| NamedSource::new(source.path.clone(), source.text.clone()))
-        });
+        let source =
+            finding.source.as_ref().filter(|source| fits_excerpt(source, finding.location.span)).map(|source| {
+                &*sources
+                    .entry(source.path.as_str())
+                    .or_insert_with(|| excerpt_source(source, masks.get(source.path.as_str())))
+            });
         let rendered = Rendered { finding, source };
         let _ = handler.render_report(&mut out, &rendered);
     }
     for error in &report.tool_errors {
-        let source = error.source.as_ref().map(|source| NamedSource::new(source.path.clone(), source.text.clone()));
+        let span = error.location.as_ref().map(|location| location.span).unwrap_or_default();
+        let source = error
+            .source
+            .as_ref()
+            .filter(|source| fits_excerpt(source, span))
+            .map(|source| excerpt_source(source, None));
         let rendered = RenderedToolError { error, source: source.as_ref() };
         let _ = handler.render_report(&mut out, &rendered);
     }
 
     out.push_str(&summary_line(report));
     out
+}
+
+/// Collects, per file, the spans of values under credential keys (`api_key`, `password`) that
+/// findings point at, to be masked in excerpts.
+fn credential_spans(report: &Report) -> HashMap<&str, Vec<crate::source::Span>> {
+    let mut spans: HashMap<&str, Vec<crate::source::Span>> = HashMap::new();
+    for finding in &report.findings {
+        let location = &finding.location;
+        let key = location.pointer.rsplit('/').next().unwrap_or_default();
+        if location.line == location.end_line && redact::is_secret_key(key) {
+            spans.entry(location.path.as_str()).or_default().push(location.span);
+        }
+    }
+    spans
+}
+
+/// True when the line holding `span` is short enough to show.
+fn fits_excerpt(source: &SourceText, span: crate::source::Span) -> bool {
+    let text = &source.text;
+    let start = span.start.min(text.len());
+    let line_start = text[..start].rfind(['\n', '\r']).map_or(0, |at| at + 1);
+    let line_end = text[start..].find(['\n', '\r']).map_or(text.len(), |at| start + at);
+    line_end - line_start <= MAX_EXCERPT_LINE_BYTES
+}
+
+/// Builds the text shown in excerpts of one file, with secrets, credential values and control
+/// characters replaced without moving any byte offset.
+fn excerpt_source(source: &Arc<SourceText>, credentials: Option<&Vec<crate::source::Span>>) -> NamedSource<String> {
+    let mut text = source.text.clone();
+    redact::mask_secrets_in_place(&mut text);
+    for span in credentials.into_iter().flatten() {
+        redact::mask_range_in_place(&mut text, span.start, span.end);
+    }
+    redact::neutralise_controls_in_place(&mut text);
+    NamedSource::new(source.path.clone(), text)
 }
 
 fn summary_line(report: &Report) -> String {
@@ -72,6 +124,9 @@ fn summary_line(report: &Report) -> String {
         plural(summary.warnings, "warning"),
         plural(summary.infos, "info"),
     );
+    if summary.omitted > 0 {
+        line.push_str(&format!(" ({} not listed)", summary.omitted));
+    }
     if !report.tool_errors.is_empty() {
         line.push_str(&format!(", {}", plural(report.tool_errors.len(), "tool error")));
     }
@@ -96,10 +151,11 @@ impl fmt::Display for Rendered<'_> {
         // With a source excerpt, miette prints the location above it; without one, the message
         // carries it.
         let location = &self.finding.location;
+        let message = clean(&self.finding.message);
         if self.source.is_some() {
-            write!(f, "{}", self.finding.message)
+            write!(f, "{message}")
         } else {
-            write!(f, "{}:{}:{}: {}", location.path, location.line, location.column, self.finding.message)
+            write!(f, "{}:{}:{}: {message}", location.path, location.line, location.column)
         }
     }
 }
@@ -122,14 +178,15 @@ impl Diagnostic for Rendered<'_> {
     fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
         let mut parts = Vec::new();
         if let Some(note) = &self.finding.note {
-            parts.push(format!("note: {note}"));
+            parts.push(format!("note: {}", clean(note)));
         }
         if let Some(help) = &self.finding.help {
-            parts.push(help.clone());
+            parts.push(clean(help));
         }
         for related in &self.finding.related {
             let location = &related.location;
-            parts.push(format!("{} at {}:{}:{}", related.message, location.path, location.line, location.column));
+            let message = clean(&related.message);
+            parts.push(format!("{message} at {}:{}:{}", location.path, location.line, location.column));
         }
         if let Some(schema) = &self.finding.schema {
             parts.push(format!("schema: {schema}"));
@@ -147,7 +204,7 @@ impl Diagnostic for Rendered<'_> {
         let label = if self.finding.location.pointer.is_empty() {
             "here".to_string()
         } else {
-            self.finding.location.pointer.clone()
+            clean(&self.finding.location.pointer)
         };
         Some(Box::new(std::iter::once(LabeledSpan::new(Some(label), span.start, span.end - span.start))))
     }
@@ -175,12 +232,11 @@ impl fmt::Debug for RenderedToolError<'_> {
 
 impl fmt::Display for RenderedToolError<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let message = clean(&self.error.message);
         match &self.error.location {
-            Some(_) if self.source.is_some() => write!(f, "{}", self.error.message),
-            Some(location) => {
-                write!(f, "{}:{}:{}: {}", location.path, location.line, location.column, self.error.message)
-            }
-            None => write!(f, "{}", self.error.message),
+            Some(_) if self.source.is_some() => write!(f, "{message}"),
+            Some(location) => write!(f, "{}:{}:{}: {message}", location.path, location.line, location.column),
+            None => write!(f, "{message}"),
         }
     }
 }
@@ -193,7 +249,7 @@ impl Diagnostic for RenderedToolError<'_> {
     }
 
     fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
-        self.error.help.as_ref().map(|help| Box::new(help) as Box<dyn fmt::Display>)
+        self.error.help.as_deref().map(|help| Box::new(clean(help)) as Box<dyn fmt::Display>)
     }
 
     fn source_code(&self) -> Option<&dyn SourceCode> {

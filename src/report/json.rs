@@ -5,6 +5,7 @@
 
 use serde::Serialize;
 
+use super::redact::clean;
 use super::{Finding, Location, Report, Summary};
 
 #[derive(Serialize)]
@@ -40,13 +41,13 @@ struct JsonFile<'a> {
 struct JsonDiagnostic<'a> {
     code: &'a str,
     severity: super::Severity,
-    message: &'a str,
+    message: String,
     path: &'a str,
     line: usize,
     column: usize,
     end_line: usize,
     end_column: usize,
-    pointer: &'a str,
+    pointer: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     document: Option<usize>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -54,31 +55,31 @@ struct JsonDiagnostic<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     keyword_location: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    note: Option<&'a str>,
+    note: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    help: Option<&'a str>,
+    help: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     related: Vec<JsonRelated<'a>>,
 }
 
 #[derive(Serialize)]
 struct JsonRelated<'a> {
-    message: &'a str,
+    message: String,
     path: &'a str,
     line: usize,
     column: usize,
-    pointer: &'a str,
+    pointer: String,
 }
 
 #[derive(Serialize)]
 struct JsonSkipped<'a> {
     path: &'a str,
-    reason: &'a str,
+    reason: String,
 }
 
 #[derive(Serialize)]
 struct JsonToolError<'a> {
-    message: &'a str,
+    message: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     path: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -86,10 +87,11 @@ struct JsonToolError<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     column: Option<usize>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    help: Option<&'a str>,
+    help: Option<String>,
 }
 
-/// Renders `report` as pretty-printed JSON.
+/// Renders `report` as pretty-printed JSON. Every text taken from a checked file passes
+/// through [`clean`], which masks secrets and escapes control characters.
 pub fn render(report: &Report) -> String {
     let json = JsonReport {
         report_version: 1,
@@ -111,17 +113,17 @@ pub fn render(report: &Report) -> String {
         skipped: report
             .skipped
             .iter()
-            .map(|skipped| JsonSkipped { path: &skipped.path, reason: &skipped.reason })
+            .map(|skipped| JsonSkipped { path: &skipped.path, reason: clean(&skipped.reason) })
             .collect(),
         tool_errors: report
             .tool_errors
             .iter()
             .map(|error| JsonToolError {
-                message: &error.message,
+                message: clean(&error.message),
                 path: error.location.as_ref().map(|location| location.path.as_str()),
                 line: error.location.as_ref().map(|location| location.line),
                 column: error.location.as_ref().map(|location| location.column),
-                help: error.help.as_deref(),
+                help: error.help.as_deref().map(clean),
             })
             .collect(),
     };
@@ -135,27 +137,27 @@ fn diagnostic(finding: &Finding) -> JsonDiagnostic<'_> {
     JsonDiagnostic {
         code: &finding.code,
         severity: finding.severity,
-        message: &finding.message,
+        message: clean(&finding.message),
         path,
         line: *line,
         column: *column,
         end_line: *end_line,
         end_column: *end_column,
-        pointer,
+        pointer: clean(pointer),
         document: finding.document,
         schema: finding.schema.as_deref(),
         keyword_location: finding.keyword_location.as_deref(),
-        note: finding.note.as_deref(),
-        help: finding.help.as_deref(),
+        note: finding.note.as_deref().map(clean),
+        help: finding.help.as_deref().map(clean),
         related: finding
             .related
             .iter()
             .map(|related| JsonRelated {
-                message: &related.message,
+                message: clean(&related.message),
                 path: &related.location.path,
                 line: related.location.line,
                 column: related.location.column,
-                pointer: &related.location.pointer,
+                pointer: clean(&related.location.pointer),
             })
             .collect(),
     }

@@ -6,6 +6,7 @@
 
 pub mod human;
 pub mod json;
+pub mod redact;
 
 use std::sync::Arc;
 
@@ -205,6 +206,21 @@ pub struct Report {
     pub skipped: Vec<SkippedFile>,
     pub findings: Vec<Finding>,
     pub tool_errors: Vec<ToolError>,
+    /// Findings counted but not listed, per file that had more than the per-file limit. Each
+    /// such file also has one `too-many-findings` finding in `findings`.
+    pub omitted: Vec<OmittedFindings>,
+    /// The files the run read, as paths on disk (report paths are escaped for display and may
+    /// not name the file), so that a report is never written over one of them.
+    pub read_paths: Vec<std::path::PathBuf>,
+}
+
+/// The findings of one file that were counted but not listed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OmittedFindings {
+    pub path: String,
+    pub errors: usize,
+    pub warnings: usize,
+    pub infos: usize,
 }
 
 /// Counts for the report summary.
@@ -215,6 +231,9 @@ pub struct Summary {
     pub errors: usize,
     pub warnings: usize,
     pub infos: usize,
+    /// Findings counted in `errors`, `warnings` and `infos` but not listed, because their file
+    /// had more than the per-file limit.
+    pub omitted: usize,
 }
 
 impl Report {
@@ -226,14 +245,23 @@ impl Report {
         self.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     }
 
+    /// Counts the findings by severity. Omitted findings count; the `too-many-findings`
+    /// finding that stands for them does not.
     pub fn summary(&self) -> Summary {
-        let count = |severity| self.findings.iter().filter(|finding| finding.severity == severity).count();
+        let listed = |severity| {
+            self.findings
+                .iter()
+                .filter(|finding| finding.severity == severity && finding.code != crate::check::TOO_MANY_FINDINGS)
+                .count()
+        };
+        let omitted = |count: fn(&OmittedFindings) -> usize| self.omitted.iter().map(count).sum::<usize>();
         Summary {
             files_checked: self.files.len(),
             files_skipped: self.skipped.len(),
-            errors: count(Severity::Error),
-            warnings: count(Severity::Warning),
-            infos: count(Severity::Info),
+            errors: listed(Severity::Error) + omitted(|file| file.errors),
+            warnings: listed(Severity::Warning) + omitted(|file| file.warnings),
+            infos: listed(Severity::Info) + omitted(|file| file.infos),
+            omitted: omitted(|file| file.errors + file.warnings + file.infos),
         }
     }
 

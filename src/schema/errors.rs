@@ -29,14 +29,39 @@ pub struct SchemaFinding {
 
 /// Validates `instance` (the JSON form of `root`) and locates every error in `root`.
 /// Errors at a pointer in `silenced` are dropped: the parser has reported those nodes already.
-pub fn findings_for(compiled: &Compiled, root: &Node, instance: &Json, silenced: &[String]) -> Vec<SchemaFinding> {
+///
+/// At most `max` findings are located and worded (0 for no limit). The rest are only counted,
+/// and the count is returned beside the findings: locating costs a search through the
+/// document, and a hostile document can fail a schema millions of times. The count is of
+/// validation errors before duplicates are merged, so it can be a little high.
+pub fn findings_for(
+    compiled: &Compiled,
+    root: &Node,
+    instance: &Json,
+    silenced: &[String],
+    max: usize,
+) -> (Vec<SchemaFinding>, usize) {
+    let limit = if max == 0 { usize::MAX } else { max };
     let mut out = Vec::new();
+    let mut omitted = 0;
     for error in compiled.validator.iter_errors(instance) {
+        if out.len() >= limit {
+            omitted += match error.kind() {
+                ValidationErrorKind::AdditionalProperties { unexpected }
+                | ValidationErrorKind::UnevaluatedProperties { unexpected } => unexpected.len(),
+                _ => 1,
+            };
+            continue;
+        }
         push_error(compiled, root, &error, silenced, &mut out);
     }
     out.sort_by(|a, b| (a.span.start, &a.code, &a.message).cmp(&(b.span.start, &b.code, &b.message)));
     out.dedup();
-    out
+    if out.len() > limit {
+        omitted += out.len() - limit;
+        out.truncate(limit);
+    }
+    (out, omitted)
 }
 
 fn push_error(
@@ -56,6 +81,7 @@ fn push_error(
     let keyword_location = error.schema_path().to_string();
     let (target, _) = pointer::resolve(root, &instance_pointer);
     let value = error.instance();
+    let value_text = quote_instance(value, &instance_pointer);
     let help = x_help(&compiled.schema, &keyword_location);
 
     let mut push = |code: &str, message: String, span: Span, pointer: String, help: Option<String>| {
@@ -98,7 +124,7 @@ fn push_error(
             let span = key_or_value(&target);
             push(
                 "schema-not-allowed",
-                format!("{} is not allowed here", short(value)),
+                format!("{value_text} is not allowed here"),
                 span,
                 instance_pointer.clone(),
                 help,
@@ -115,8 +141,8 @@ fn push_error(
                 None => {
                     let expected = branch_types(&compiled.schema, &keyword_location);
                     let message = match expected {
-                        Some(types) => format!("{} is not {types}", short(value)),
-                        None => format!("{} does not match any of the allowed forms ({keyword})", short(value)),
+                        Some(types) => format!("{value_text} is not {types}"),
+                        None => format!("{value_text} does not match any of the allowed forms ({keyword})"),
                     };
                     out.push(SchemaFinding {
                         code: format!("schema-{}", kebab(keyword)),
@@ -130,7 +156,7 @@ fn push_error(
             }
         }
         kind => {
-            let (keyword, message) = word(kind, value, error);
+            let (keyword, message) = word(kind, &value_text, error);
             push(&format!("schema-{}", kebab(keyword)), message, target.node.span, instance_pointer.clone(), help);
         }
     }
@@ -184,8 +210,7 @@ fn branch_types(schema: &Json, keyword_location: &str) -> Option<String> {
 }
 
 /// The keyword name and the message for the remaining error kinds.
-fn word(kind: &ValidationErrorKind, value: &Json, error: &ValidationError<'_>) -> (&'static str, String) {
-    let value_text = short(value);
+fn word(kind: &ValidationErrorKind, value_text: &str, error: &ValidationError<'_>) -> (&'static str, String) {
     match kind {
         ValidationErrorKind::Type { kind } => {
             let expected = match kind {
@@ -253,6 +278,19 @@ fn word(kind: &ValidationErrorKind, value: &Json, error: &ValidationError<'_>) -
             ("contentMediaType", format!("{value_text} is not valid \"{content_media_type}\""))
         }
         _ => ("invalid", truncate(&error.to_string(), 200)),
+    }
+}
+
+/// Renders the instance value at `pointer` for messages. A string under a key
+/// that names a credential (`api_key`, `hf_token`) is masked whole; recognised secret tokens
+/// elsewhere are masked when the message is printed.
+fn quote_instance(value: &Json, pointer: &str) -> String {
+    let key = pointer.rsplit('/').next().unwrap_or_default();
+    match value {
+        Json::String(text) if crate::report::redact::is_secret_key(key) => {
+            format!("\"{}\"", crate::report::redact::mask_value(key, text))
+        }
+        other => short(other),
     }
 }
 

@@ -1,3 +1,4 @@
+use std::fs::File;
 use std::os::unix::fs::{symlink, PermissionsExt};
 use std::process::Command;
 
@@ -350,18 +351,38 @@ fn unreadable_folder_reported() {
 }
 
 #[test]
-fn unreadable_named_file_is_error() {
+fn unreadable_named_file_is_problem() {
     let dir = TempDir::new().unwrap();
     let locked = write(dir.path(), "locked.yaml", b"a: 1\n");
+    let open = write(dir.path(), "open.yaml", b"a: 1\n");
     fs::set_permissions(&locked, fs::Permissions::from_mode(0o000)).unwrap();
     let readable_anyway = File::open(&locked).is_ok();
 
-    let result = walk(std::slice::from_ref(&locked), &WalkOptions::default());
+    let walk = walk(&[locked.clone(), open.clone()], &WalkOptions::default()).unwrap();
 
     if readable_anyway {
         return;
     }
-    let error = result.unwrap_err();
-    assert!(matches!(&error, WalkError::Unreadable { path, .. } if *path == locked), "{error:?}");
-    assert_eq!(error.to_string(), format!("failed to read {}: permission denied", locked.display()));
+    assert_eq!(walk.files, [WalkEntry { path: open, explicit: true }]);
+    assert_eq!(walk.problems, [WalkProblem { path: locked, message: "permission denied".to_string() }]);
+}
+
+#[test]
+fn symlink_leaving_root_named_in_reason() {
+    let outside = TempDir::new().unwrap();
+    let secret = write(outside.path(), "secret.yaml", b"token: 1\n");
+    let dir = TempDir::new().unwrap();
+    let link = dir.path().join("innocent.yaml");
+    symlink(&secret, &link).unwrap();
+    let looping = dir.path().join("loop.yaml");
+    symlink(&looping, &looping).unwrap();
+
+    let walk = walk_root(dir.path(), &WalkOptions::default());
+
+    assert!(walk.files.is_empty(), "{:?}", walk.files);
+    let reason = skip_reason(&walk, &link).unwrap();
+    assert!(reason.contains("outside the checked folder"), "{reason}");
+    assert!(reason.contains("--follow-links"), "{reason}");
+    let reason = skip_reason(&walk, &looping).unwrap();
+    assert!(reason.starts_with("symbolic link loop"), "{reason}");
 }
