@@ -238,15 +238,45 @@ fn probe_file(path: &Path) -> io::Result<(FileId, bool)> {
     Ok((id, looks_binary(&head)))
 }
 
-/// Decides whether the first bytes of a file are binary, which is when they contain a NUL byte.
-/// UTF-16 text is full of NUL bytes, so a file starting with a UTF-16 byte order mark counts as
-/// text. The reader then reports the encoding it does not support.
+/// Decides whether the first bytes of a file are binary: they start with the signature of a
+/// common binary format, or more than a tenth of them are NUL or other control bytes that text
+/// does not use. Text with a stray NUL byte is not binary, so that the reader reports the byte
+/// as an encoding error instead of the file being passed over. UTF-16 text is full of NUL
+/// bytes, so a file starting with a UTF-16 byte order mark counts as text.
 fn looks_binary(head: &[u8]) -> bool {
     if head.starts_with(&[0xFF, 0xFE]) || head.starts_with(&[0xFE, 0xFF]) {
         return false;
     }
-    head.contains(&0)
+    if !head.contains(&0) {
+        return false;
+    }
+    if BINARY_SIGNATURES.iter().any(|signature| head.starts_with(signature)) {
+        return true;
+    }
+    let controls = head.iter().filter(|&&byte| matches!(byte, 0x00..=0x08 | 0x0E..=0x1A | 0x1C..=0x1F)).count();
+    controls * 10 > head.len()
 }
+
+/// Leading bytes of binary formats found in ML projects: images, archives, compressed files,
+/// executables, pickles and NumPy and HDF5 arrays.
+const BINARY_SIGNATURES: &[&[u8]] = &[
+    b"\x89PNG\r\n\x1a\n",
+    b"GIF8",
+    b"\xFF\xD8\xFF",
+    b"PK\x03\x04",
+    b"\x1F\x8B",
+    b"BZh",
+    b"\xFD7zXZ\x00",
+    b"\x28\xB5\x2F\xFD",
+    b"7z\xBC\xAF\x27\x1C",
+    b"\x7FELF",
+    b"\x93NUMPY",
+    b"\x89HDF\r\n\x1a\n",
+    b"\x80\x02",
+    b"\x80\x03",
+    b"\x80\x04",
+    b"\x80\x05",
+];
 
 fn not_regular_reason(file_type: &fs::FileType) -> String {
     let name = if file_type.is_fifo() {

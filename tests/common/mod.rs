@@ -90,3 +90,4 @@ pub fn errors(report: &Value) -> Vec<Diag> {
 pub fn diag(line: u64, column: u64, code: &str, pointer: &str) -> Diag {
     Diag { line, column, code: code.to_string(), pointer: pointer.to_string() }
 }
+pub mod hostile;

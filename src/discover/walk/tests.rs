@@ -204,6 +204,19 @@ fn binary_file_skipped_when_walked() {
 }
 
 #[test]
+fn text_with_stray_nul_not_binary() {
+    let dir = TempDir::new().unwrap();
+    let config = write(dir.path(), "config.yaml", b"learning_rate: 0.1\nname: \"a\x00b\"\n");
+    let image = write(dir.path(), "image.json", b"\x89PNG\r\n\x1a\n{\"text\": \"after the signature\"}\x00");
+
+    let walk = walk_root(dir.path(), &WalkOptions::default());
+
+    assert_eq!(relative_files(&walk, dir.path()), ["config.yaml"]);
+    assert_eq!(skip_reason(&walk, &image).as_deref(), Some("binary file"));
+    assert_eq!(skip_reason(&walk, &config), None);
+}
+
+#[test]
 fn utf16_file_not_binary() {
     let dir = TempDir::new().unwrap();
     write(dir.path(), "le.yaml", b"\xFF\xFEa\x00:\x00 \x001\x00");
