@@ -94,11 +94,10 @@ fn credential_spans(report: &Report) -> HashMap<&str, Vec<crate::source::Span>> 
 
 /// True when the line holding `span` is short enough to show.
 fn fits_excerpt(source: &SourceText, span: crate::source::Span) -> bool {
-    let text = &source.text;
-    let start = span.start.min(text.len());
-    let line_start = text[..start].rfind(['\n', '\r']).map_or(0, |at| at + 1);
-    let line_end = text[start..].find(['\n', '\r']).map_or(text.len(), |at| start + at);
-    line_end - line_start <= MAX_EXCERPT_LINE_BYTES
+    let line = source.lines.position(&source.text, span.start).line;
+    let line_start = source.lines.line_start(line).unwrap_or(0);
+    let next_line_start = source.lines.line_start(line + 1).unwrap_or(source.text.len());
+    next_line_start - line_start <= MAX_EXCERPT_LINE_BYTES
 }
 
 /// Builds the text shown in excerpts of one file, with secrets, credential values and control

@@ -53,7 +53,7 @@ pub fn findings_for(
             };
             continue;
         }
-        push_error(compiled, root, &error, silenced, &mut out);
+        push_error(compiled, root, &error, silenced, limit, &mut out, &mut omitted);
     }
     out.sort_by(|a, b| (a.span.start, &a.code, &a.message).cmp(&(b.span.start, &b.code, &b.message)));
     out.dedup();
@@ -64,12 +64,16 @@ pub fn findings_for(
     (out, omitted)
 }
 
+/// Locates and words one validation error into `out`, counting in `omitted` what does not fit
+/// under `limit`.
 fn push_error(
     compiled: &Compiled,
     root: &Node,
     error: &ValidationError<'_>,
     silenced: &[String],
+    limit: usize,
     out: &mut Vec<SchemaFinding>,
+    omitted: &mut usize,
 ) {
     let instance_pointer = error.instance_path().to_string();
     if silenced
@@ -84,6 +88,7 @@ fn push_error(
     let value_text = quote_instance(value, &instance_pointer);
     let help = x_help(&compiled.schema, &keyword_location);
 
+    let room = limit.saturating_sub(out.len());
     let mut push = |code: &str, message: String, span: Span, pointer: String, help: Option<String>| {
         out.push(SchemaFinding {
             code: code.to_string(),
@@ -99,7 +104,12 @@ fn push_error(
         ValidationErrorKind::AdditionalProperties { unexpected }
         | ValidationErrorKind::UnevaluatedProperties { unexpected } => {
             let known = known_keys(&compiled.schema, &keyword_location);
-            for key in unexpected {
+            for (index, key) in unexpected.iter().enumerate() {
+                // Finding a key's entry is a linear search, so past the limit keys are counted.
+                if index >= room {
+                    *omitted += 1;
+                    continue;
+                }
                 let entry = target.node.entry(key);
                 let span = entry.map_or(target.node.span, |entry| entry.key_span);
                 let key_pointer = format!("{instance_pointer}/{}", pointer::escape(key));
@@ -135,7 +145,7 @@ fn push_error(
             match best_branch(context, &instance_pointer) {
                 Some(branch) => {
                     for inner in branch {
-                        push_error(compiled, root, inner, silenced, out);
+                        push_error(compiled, root, inner, silenced, limit, out, omitted);
                     }
                 }
                 None => {
@@ -434,6 +444,38 @@ mod tests {
         assert_eq!(closest("overlap_com", &known), Some("overlap_comm"));
         assert_eq!(closest("contiguous_gradient", &known), Some("contiguous_gradients"));
         assert_eq!(closest("zzz", &known), None);
+    }
+
+    #[test]
+    fn unknown_keys_past_limit_are_counted() {
+        let schema = serde_json::json!({"properties": {"known": {}}, "additionalProperties": false});
+        let compiled = Compiled { validator: jsonschema::options().build(&schema).unwrap(), schema: schema.clone() };
+        let keys: Vec<String> = (0..10_000).map(|i| format!("\"k{i}\": 1")).collect();
+        let text = format!("{{{}}}", keys.join(", "));
+        let root = crate::source::json::parse(&text, &Default::default()).documents.remove(0).root.unwrap();
+        let instance = root.to_json(&mut String::new(), &mut Vec::new());
+
+        let (findings, omitted) = findings_for(&compiled, &root, &instance, &[], 5);
+
+        assert_eq!(findings.len(), 5);
+        assert_eq!(omitted, 9_995);
+        assert!(findings.iter().all(|finding| finding.code == "unknown-key"));
+        let (all, none) = findings_for(&compiled, &root, &instance, &[], 0);
+        assert_eq!((all.len(), none), (10_000, 0));
+    }
+
+    #[test]
+    fn secret_values_masked_by_key() {
+        let schema = serde_json::json!({"properties": {"api_key": {"type": "integer"}}});
+        let compiled = Compiled { validator: jsonschema::options().build(&schema).unwrap(), schema: schema.clone() };
+        let text = r#"{"api_key": "plain-looking-credential"}"#;
+        let root = crate::source::json::parse(text, &Default::default()).documents.remove(0).root.unwrap();
+        let instance = root.to_json(&mut String::new(), &mut Vec::new());
+
+        let (findings, _) = findings_for(&compiled, &root, &instance, &[], 0);
+
+        assert_eq!(findings.len(), 1);
+        assert_eq!(findings[0].message, r#""****" is not of type "integer""#);
     }
 
     #[test]
