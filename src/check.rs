@@ -640,6 +640,25 @@ mod tests {
     use super::*;
 
     #[test]
+    fn panic_in_one_file_is_tool_error() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("a.yaml"), "a: 1\n").unwrap();
+        std::fs::write(dir.path().join("b.yaml"), "b: 1\n").unwrap();
+
+        let report = run(&[dir.path().to_path_buf()], &CheckOptions::default(), |entry| {
+            if entry.path.ends_with("a.yaml") {
+                panic!("injected failure");
+            }
+            FileOutcome::default()
+        });
+
+        assert_eq!(report.tool_errors.len(), 1);
+        let message = &report.tool_errors[0].message;
+        assert!(message.contains("a.yaml") && message.contains("injected failure"), "{message}");
+        assert_eq!(report.exit_code(Some(Severity::Error)), 2);
+    }
+
+    #[test]
     fn modeline_names_schema() {
         let text = "# yaml-language-server: $schema=training-config/deepspeed@1.0.0\nx: 1\n";
         assert_eq!(modeline(text).as_deref(), Some("training-config/deepspeed@1.0.0"));
