@@ -283,6 +283,7 @@ fn schema_refs_refused_offline() {
         ("root-self-ref.schema.json", "loops back to itself"),
         ("etc-passwd-ref.schema.json", "outside the schema folders"),
         ("dotdot-ref.schema.json", "outside the schema folders"),
+        ("fifo-ref.schema.json", "not a regular file"),
     ];
 
     for (name, expected) in cases {
