@@ -563,8 +563,15 @@ fn validate_file(path: &Path, explicit: bool, schema: &UserSchema, options: &Che
     outcome
 }
 
-/// Adds the parser's issues as findings, and counts the issues it did not keep.
+/// Adds the parser's issues as findings, counts the issues it did not keep, and records where
+/// credentials sit in the file for excerpts to mask.
 fn add_issue_findings(parsed: &ParsedFile, source: &Arc<SourceText>, outcome: &mut FileOutcome) {
+    let mut credentials = Vec::new();
+    for root in parsed.documents.iter().filter_map(|document| document.root.as_ref()) {
+        crate::report::redact::collect_credential_spans(root, &mut credentials);
+    }
+    let _ = source.credential_spans.set(credentials);
+
     for issue in &parsed.issues {
         outcome.findings.push(issue_finding(issue, source));
     }

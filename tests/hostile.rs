@@ -27,7 +27,8 @@ const MEMORY_BOUND: u64 = 1 << 30;
 const DEADLINE: Duration = Duration::from_secs(120);
 
 /// Secrets written into the corpus; no output may contain them.
-const SECRETS: &[&str] = &["sk-proj-Zq4Xv8Lm2Np6Rt0Wy3Bc7Df1Gh5Jk9", "hf_QwErTyUiOpAsDfGhJkLzXcVbNm0123456789"];
+const SECRETS: &[&str] =
+    &["sk-proj-Zq4Xv8Lm2Np6Rt0Wy3Bc7Df1Gh5Jk9", "hf_QwErTyUiOpAsDfGhJkLzXcVbNm0123456789", "plain-credential-7f3a"];
 
 fn check(args: &[&OsStr]) -> Outcome {
     let mut all: Vec<&OsStr> = vec![OsStr::new("check")];

@@ -30,7 +30,6 @@ pub fn render(report: &Report, style: Style, verbose: bool) -> String {
     let theme = if style.color { GraphicalTheme::unicode() } else { GraphicalTheme::none() };
     let handler = GraphicalReportHandler::new_themed(theme).with_width(style.width).with_links(false);
     let mut sources: HashMap<&str, NamedSource<String>> = HashMap::new();
-    let masks = credential_spans(report);
     let mut out = String::new();
 
     if verbose {
@@ -54,42 +53,23 @@ pub fn render(report: &Report, style: Style, verbose: bool) -> String {
     }
 
     for finding in &report.findings {
-        let source =
-            finding.source.as_ref().filter(|source| fits_excerpt(source, finding.location.span)).map(|source| {
-                &*sources
-                    .entry(source.path.as_str())
-                    .or_insert_with(|| excerpt_source(source, masks.get(source.path.as_str())))
-            });
+        let source = finding
+            .source
+            .as_ref()
+            .filter(|source| fits_excerpt(source, finding.location.span))
+            .map(|source| &*sources.entry(source.path.as_str()).or_insert_with(|| excerpt_source(source)));
         let rendered = Rendered { finding, source };
         let _ = handler.render_report(&mut out, &rendered);
     }
     for error in &report.tool_errors {
         let span = error.location.as_ref().map(|location| location.span).unwrap_or_default();
-        let source = error
-            .source
-            .as_ref()
-            .filter(|source| fits_excerpt(source, span))
-            .map(|source| excerpt_source(source, None));
+        let source = error.source.as_ref().filter(|source| fits_excerpt(source, span)).map(excerpt_source);
         let rendered = RenderedToolError { error, source: source.as_ref() };
         let _ = handler.render_report(&mut out, &rendered);
     }
 
     out.push_str(&summary_line(report));
     out
-}
-
-/// Collects, per file, the spans of values under credential keys (`api_key`, `password`) that
-/// findings point at, to be masked in excerpts.
-fn credential_spans(report: &Report) -> HashMap<&str, Vec<crate::source::Span>> {
-    let mut spans: HashMap<&str, Vec<crate::source::Span>> = HashMap::new();
-    for finding in &report.findings {
-        let location = &finding.location;
-        let key = location.pointer.rsplit('/').next().unwrap_or_default();
-        if location.line == location.end_line && redact::is_secret_key(key) {
-            spans.entry(location.path.as_str()).or_default().push(location.span);
-        }
-    }
-    spans
 }
 
 /// True when the line holding `span` is short enough to show.
@@ -102,10 +82,10 @@ fn fits_excerpt(source: &SourceText, span: crate::source::Span) -> bool {
 
 /// Builds the text shown in excerpts of one file, with secrets, credential values and control
 /// characters replaced without moving any byte offset.
-fn excerpt_source(source: &Arc<SourceText>, credentials: Option<&Vec<crate::source::Span>>) -> NamedSource<String> {
+fn excerpt_source(source: &Arc<SourceText>) -> NamedSource<String> {
     let mut text = source.text.clone();
     redact::mask_secrets_in_place(&mut text);
-    for span in credentials.into_iter().flatten() {
+    for span in source.credential_spans.get().into_iter().flatten() {
         redact::mask_range_in_place(&mut text, span.start, span.end);
     }
     redact::neutralise_controls_in_place(&mut text);

@@ -41,12 +41,15 @@ pub struct SourceText {
     /// The decoded text, without a byte order mark. Spans index into it.
     pub text: String,
     pub lines: LineIndex,
+    /// Spans of the values under credential keys (`api_key`, `password`), masked in source
+    /// excerpts. Set once the file is parsed.
+    pub credential_spans: std::sync::OnceLock<Vec<Span>>,
 }
 
 impl SourceText {
     pub fn new(path: String, text: String) -> Arc<SourceText> {
         let lines = LineIndex::new(&text);
-        Arc::new(SourceText { path, text, lines })
+        Arc::new(SourceText { path, text, lines, credential_spans: std::sync::OnceLock::new() })
     }
 
     /// Locates `span` in this file.

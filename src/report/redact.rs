@@ -122,6 +122,37 @@ pub fn mask_value<'a>(key: &str, value: &'a str) -> Cow<'a, str> {
     }
 }
 
+/// Collects the spans of the string values under credential keys in `node`, however deeply
+/// they sit below the key, so that source excerpts can mask them.
+pub fn collect_credential_spans(node: &crate::source::Node, out: &mut Vec<crate::source::Span>) {
+    use crate::source::Value;
+
+    match &node.value {
+        Value::Mapping(entries) => {
+            for entry in entries {
+                if is_secret_key(&entry.key) {
+                    collect_strings(&entry.value, out);
+                } else {
+                    collect_credential_spans(&entry.value, out);
+                }
+            }
+        }
+        Value::Sequence(items) => items.iter().for_each(|item| collect_credential_spans(item, out)),
+        _ => {}
+    }
+}
+
+fn collect_strings(node: &crate::source::Node, out: &mut Vec<crate::source::Span>) {
+    use crate::source::Value;
+
+    match &node.value {
+        Value::String(_) | Value::Number(_) => out.push(node.span),
+        Value::Mapping(entries) => entries.iter().for_each(|entry| collect_strings(&entry.value, out)),
+        Value::Sequence(items) => items.iter().for_each(|item| collect_strings(item, out)),
+        _ => {}
+    }
+}
+
 /// True for characters that must not reach a terminal raw: C0 and C1 controls, and the
 /// Unicode controls that reorder or hide text (bidirectional overrides and isolates, zero-width
 /// characters).
@@ -252,6 +283,19 @@ mod tests {
         assert_eq!(mask_value("DB-Password", "x"), "****");
         assert_eq!(mask_value("author", "Ada"), "Ada");
         assert_eq!(mask_value("notes", OPENAI), "sk-...****");
+    }
+
+    #[test]
+    fn credential_values_found_below_their_key() {
+        let text = "name: run\nwandb:\n  api_key: abc123\nhf_token: {value: xyz}\napi_key_count: [1]\n";
+        let parsed = crate::source::yaml::parse(text, &Default::default());
+        let root = parsed.documents[0].root.as_ref().unwrap();
+
+        let mut spans = Vec::new();
+        collect_credential_spans(root, &mut spans);
+
+        let masked: Vec<&str> = spans.iter().map(|span| &text[span.start..span.end]).collect();
+        assert_eq!(masked, ["abc123", "xyz", "1"]);
     }
 
     #[test]
