@@ -8,6 +8,7 @@ use std::io::Read;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus, Stdio};
+use std::sync::LazyLock;
 use std::time::{Duration, Instant};
 
 use tempfile::TempDir;
@@ -116,16 +117,30 @@ pub fn is_root() -> bool {
     unsafe { libc::geteuid() == 0 }
 }
 
+/// A copy of the binary that the user `nobody` can run, because the build folder may sit in a
+/// checkout that only root can enter. It has a fixed place in the temporary folder, replaced
+/// on each test run, so that runs leave at most one copy behind.
+static SHARED_BINARY: LazyLock<PathBuf> = LazyLock::new(|| {
+    let dir = std::env::temp_dir().join("mlconform-hostile-bin");
+    fs::create_dir_all(&dir).unwrap();
+    fs::set_permissions(&dir, fs::Permissions::from_mode(0o755)).unwrap();
+    let partial = dir.join(format!("mlconform.{}", std::process::id()));
+    fs::copy(env!("CARGO_BIN_EXE_mlconform"), &partial).unwrap();
+    fs::set_permissions(&partial, fs::Permissions::from_mode(0o755)).unwrap();
+    let copy = dir.join("mlconform");
+    fs::rename(&partial, &copy).unwrap();
+    copy
+});
+
 /// Runs `mlconform ARGS`, as the unprivileged user `nobody` when this process is root so that
 /// file permissions apply, and kills it after `deadline`.
 pub fn run_mlconform(args: &[&std::ffi::OsStr], deadline: Duration) -> Outcome {
-    let binary = env!("CARGO_BIN_EXE_mlconform");
     let mut command = if is_root() {
         let mut command = Command::new("setpriv");
-        command.args(["--reuid=65534", "--regid=65534", "--clear-groups", binary]);
+        command.args(["--reuid=65534", "--regid=65534", "--clear-groups"]).arg(&*SHARED_BINARY);
         command
     } else {
-        Command::new(binary)
+        Command::new(env!("CARGO_BIN_EXE_mlconform"))
     };
     command.args(args).env("NO_COLOR", "1").current_dir("/").stdin(Stdio::null());
     run_with_deadline(command, deadline)
