@@ -13,8 +13,8 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-/// Tokens with a documented, recognisable shape: the vendor prefix that is kept when masking,
-/// then the secret part.
+/// Tokens with a recognisable vendor prefix, which is kept when masking, followed by the
+/// secret part.
 // NOTE: only single-line tokens are recognised; a PEM private key block spans lines, and
 // its body lines have no prefix to recognise them by.
 static SECRET: LazyLock<Regex> = LazyLock::new(|| {
@@ -122,8 +122,8 @@ pub fn mask_value<'a>(key: &str, value: &'a str) -> Cow<'a, str> {
     }
 }
 
-/// Collects the spans of the string values under credential keys in `node`, however deeply
-/// they sit below the key, so that source excerpts can mask them.
+/// Collects the spans of the string and number values under credential keys in `node`,
+/// however deeply they sit below the key, so that source excerpts can mask them.
 pub fn collect_credential_spans(node: &crate::source::Node, out: &mut Vec<crate::source::Span>) {
     use crate::source::Value;
 
