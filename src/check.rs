@@ -5,6 +5,10 @@
 //! the end, so the output does not depend on the thread count. A panic
 //! while checking one file is caught and becomes a tool error naming that file.
 
+mod limits;
+mod read;
+mod summarise;
+
 use std::fs;
 use std::panic::{self, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
@@ -17,6 +21,7 @@ mod data_files;
 
 use crate::data::{DataMeasures, DataOptions};
 use crate::discover::{self, Format, Kind, Verdict, WalkOptions};
+use crate::report::redact::display_path;
 use crate::report::waivers::{self, Date};
 use crate::report::{
     FileReport, Finding, Location, Related, Report, Severity, SkippedFile, SourceText, Status, ToolError,
@@ -24,10 +29,12 @@ use crate::report::{
 use crate::rules::{self, RuleSet};
 use crate::schema::user::UserSchema;
 use crate::schema::{self, Compiled, EmbeddedSchema, Validators};
-use crate::source::{self, frontmatter, Document, Issue, IssueKind, Limits};
+use crate::source::{self, frontmatter, Document, Issue, IssueKind, Limits, OmittedIssues};
+pub use limits::{parse_size, FileSizeLimits, SizeSetting, DEFAULT_MAX_FILE_SIZE};
+pub use summarise::TOO_MANY_FINDINGS;
 
 /// Settings shared by `check` and `validate`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct CheckOptions {
     pub walk: WalkOptions,
     /// `--kind`: the kind of every file named, instead of classifying.
@@ -35,8 +42,8 @@ pub struct CheckOptions {
     pub limits: Limits,
     /// Worker threads; `None` for one per core.
     pub threads: Option<usize>,
-    /// Files larger than this (in bytes) are not parsed but reported with a `file-too-large` finding.
-    pub max_file_size: u64,
+    /// Files larger than their format's limit are not read, and a finding reports them.
+    pub max_file_size: FileSizeLimits,
     /// Schema versions chosen per kind and flavor, overriding the version a file declares
     /// (but not a `$schema` pin inside the file).
     pub pins: Vec<schema::SchemaId>,
@@ -54,29 +61,6 @@ pub struct CheckOptions {
     /// Settings of the scaler check.
     pub scaler: crate::scaler::ScalerOptions,
 }
-
-impl Default for CheckOptions {
-    fn default() -> CheckOptions {
-        CheckOptions {
-            walk: WalkOptions::default(),
-            forced_kind: None,
-            limits: Limits::default(),
-            threads: None,
-            max_file_size: DEFAULT_MAX_FILE_SIZE,
-            pins: Vec::new(),
-            packs: Vec::new(),
-            rule_files: Vec::new(),
-            config: None,
-            today: None,
-            data: DataOptions::default(),
-            scaler: crate::scaler::ScalerOptions::default(),
-        }
-    }
-}
-
-/// Default size limit for JSON, YAML and Markdown files: 64 MiB, far above any real config or
-/// card, low enough that one stray file cannot exhaust memory.
-pub const DEFAULT_MAX_FILE_SIZE: u64 = 64 * 1024 * 1024;
 
 /// Stack size of worker threads. Schema validation recurses once per nesting level, and the
 /// nesting limit keeps that recursion bounded; this leaves ample room for it.
@@ -98,6 +82,8 @@ struct FileOutcome {
     row_hashes: Option<std::collections::HashSet<u64>>,
     /// Scaler checks run for a scaler file.
     scaler: Vec<crate::scaler::ScalerCheck>,
+    /// Parser issues counted but not kept, by severity.
+    omitted: summarise::Counts,
 }
 
 /// Runs `mlconform check` over `paths`: schemas per file, then the selected rule packs over
@@ -137,10 +123,10 @@ where
         config.exclude_walked(&mut walk);
     }
     for skipped in walk.skipped {
-        report.skipped.push(SkippedFile { path: skipped.path.display().to_string(), reason: skipped.reason });
+        report.skipped.push(SkippedFile { path: display_path(&skipped.path), reason: skipped.reason });
     }
     for problem in walk.problems {
-        let path = problem.path.display().to_string();
+        let path = display_path(&problem.path);
         report.findings.push(Finding::new("read-error", Severity::Error, problem.message, Location::file(&path)));
     }
 
@@ -166,7 +152,7 @@ where
                     .map(|text| text.to_string())
                     .or_else(|| payload.downcast_ref::<String>().cloned())
                     .unwrap_or_else(|| "unknown panic".to_string());
-                let message = format!("internal error while checking {}: {detail}", entry.path.display());
+                let message = format!("internal error while checking {}: {detail}", display_path(&entry.path));
                 FileOutcome {
                     tool_errors: vec![ToolError {
                         message,
@@ -192,7 +178,11 @@ where
     let mut waiver_comments = Vec::new();
     let mut project = rules::Project::new(project_roots(paths));
     let mut row_hashes = Vec::new();
-    for outcome in outcomes {
+    report.read_paths = walk.files.iter().map(|entry| entry.path.clone()).collect();
+    for (mut outcome, entry) in outcomes.into_iter().zip(&walk.files) {
+        let path = display_path(&entry.path);
+        let max = options.limits.max_findings;
+        report.omitted.extend(summarise::summarise(&mut outcome.findings, outcome.omitted, max, &path));
         report.files.extend(outcome.file);
         report.skipped.extend(outcome.skipped);
         report.findings.extend(outcome.findings);
@@ -317,81 +307,11 @@ fn artifact_of(
     }
 }
 
-/// Reads and decodes a file, or returns the finding that explains why it cannot be read.
-fn read_source(path: &Path, options: &CheckOptions) -> Result<Arc<SourceText>, Box<Finding>> {
-    let display = path.display().to_string();
-    let size = fs::metadata(path).map(|metadata| metadata.len()).unwrap_or(0);
-    if size > options.max_file_size {
-        let message =
-            format!("file is too large to check: {size} bytes, over the limit of {} bytes", options.max_file_size);
-        return Err(Box::new(
-            Finding::new("file-too-large", Severity::Error, message, Location::file(&display))
-                .with_help("raise the limit with --max-file-size BYTES"),
-        ));
-    }
-    let bytes = fs::read(path).map_err(|error| {
-        Box::new(Finding::new(
-            "read-error",
-            Severity::Error,
-            format!("cannot read the file: {error}"),
-            Location::file(&display),
-        ))
-    })?;
-    let text = decode(&bytes).map_err(|(offset, message)| {
-        let valid = String::from_utf8_lossy(&bytes[..offset]).into_owned();
-        let source = SourceText::new(display.clone(), String::from_utf8_lossy(&bytes).into_owned());
-        let mut location = source.locate(source::Span::at(valid.len()), "");
-        location.span = source::Span::at(valid.len());
-        let mut finding =
-            Finding::new("encoding-error", Severity::Error, format!("{message} at byte offset {offset}"), location);
-        finding.help = Some("save the file as UTF-8".to_string());
-        finding.source = Some(source);
-        Box::new(finding)
-    })?;
-    Ok(SourceText::new(display, text))
-}
-
-/// Decodes UTF-8 (with or without a byte order mark) and UTF-16 with a byte order mark. The
-/// error gives the byte offset of the first invalid byte.
-fn decode(bytes: &[u8]) -> Result<String, (usize, String)> {
-    if let Some(rest) = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]) {
-        return std::str::from_utf8(rest)
-            .map(str::to_string)
-            .map_err(|error| (error.valid_up_to() + 3, "invalid UTF-8".to_string()));
-    }
-    let utf16 = |rest: &[u8], little: bool| -> Result<String, (usize, String)> {
-        if rest.len() % 2 != 0 {
-            return Err((bytes.len() - 1, "UTF-16 text with an odd number of bytes".to_string()));
-        }
-        let units: Vec<u16> =
-            rest.chunks_exact(2)
-                .map(|pair| {
-                    if little {
-                        u16::from_le_bytes([pair[0], pair[1]])
-                    } else {
-                        u16::from_be_bytes([pair[0], pair[1]])
-                    }
-                })
-                .collect();
-        String::from_utf16(&units).map_err(|_| (2, "invalid UTF-16 (an unpaired surrogate)".to_string()))
-    };
-    if let Some(rest) = bytes.strip_prefix(&[0xFF, 0xFE]) {
-        return utf16(rest, true);
-    }
-    if let Some(rest) = bytes.strip_prefix(&[0xFE, 0xFF]) {
-        return utf16(rest, false);
-    }
-    let text = std::str::from_utf8(bytes).map_err(|error| (error.valid_up_to(), "invalid UTF-8".to_string()))?;
-    if let Some(offset) = text.find('\0') {
-        return Err((offset, "NUL byte in a text file".to_string()));
-    }
-    Ok(text.to_string())
-}
-
 /// A parsed file: its documents and the parser's issues.
 struct ParsedFile {
     documents: Vec<Document>,
     issues: Vec<Issue>,
+    omitted: Vec<OmittedIssues>,
     broken: bool,
     /// The Markdown file is a Jinja template, not a card.
     template: bool,
@@ -404,14 +324,20 @@ fn parse(format: Format, text: &str, limits: &Limits) -> ParsedFile {
         Format::Markdown => match frontmatter::parse(text, limits).0 {
             frontmatter::Metadata::Absent => source::Parsed::default(),
             frontmatter::Metadata::Template => {
-                return ParsedFile { documents: Vec::new(), issues: Vec::new(), broken: false, template: true }
+                return ParsedFile {
+                    documents: Vec::new(),
+                    issues: Vec::new(),
+                    omitted: Vec::new(),
+                    broken: false,
+                    template: true,
+                }
             }
             frontmatter::Metadata::Parsed(parsed) => parsed,
         },
         Format::Csv | Format::Tsv | Format::JsonLines => source::Parsed::default(),
     };
     let broken = parsed.is_broken();
-    ParsedFile { documents: parsed.documents, issues: parsed.issues, broken, template: false }
+    ParsedFile { documents: parsed.documents, issues: parsed.issues, omitted: parsed.omitted, broken, template: false }
 }
 
 /// Guesses the format of a file named on the command line with a name mlconform does not know.
@@ -430,7 +356,7 @@ fn sniff_format(text: &str) -> Format {
 }
 
 fn check_file(path: &Path, explicit: bool, options: &CheckOptions, validators: &Validators) -> FileOutcome {
-    let display = path.display().to_string();
+    let display = display_path(path);
     let mut outcome = FileOutcome::default();
     let configured_kind = options.config.as_ref().and_then(|config| config.kind_override(path));
 
@@ -456,7 +382,7 @@ fn check_file(path: &Path, explicit: bool, options: &CheckOptions, validators: &
         _ => {}
     }
 
-    let source = match read_source(path, options) {
+    let source = match read::read_source(path, &display, format, options) {
         Ok(source) => source,
         Err(finding) => {
             outcome.file = Some(FileReport {
@@ -517,9 +443,7 @@ fn check_file(path: &Path, explicit: bool, options: &CheckOptions, validators: &
     outcome.waiver_comments = waivers::scan(&source, format, &parsed.documents);
 
     // Parser findings come first: they hold even when the file could not be classified.
-    for issue in &parsed.issues {
-        outcome.findings.push(issue_finding(issue, &source));
-    }
+    add_issue_findings(&parsed, &source, &mut outcome);
 
     if classification.as_ref().is_some_and(|c| c.kind == Kind::Data) && !parsed.broken {
         let reason = classification.map(|c| c.reason).unwrap_or_default();
@@ -573,7 +497,8 @@ fn check_file(path: &Path, explicit: bool, options: &CheckOptions, validators: &
                     schemas_used.push(id.clone());
                 }
                 let instance = without_schema_key(json);
-                validate_document(&compiled, root, &instance, silenced, document, &source, &id, &mut outcome.findings);
+                let max = options.limits.max_findings;
+                validate_document(&compiled, root, &instance, silenced, document, &source, &id, max, &mut outcome);
             }
         }
     }
@@ -586,7 +511,7 @@ fn check_file(path: &Path, explicit: bool, options: &CheckOptions, validators: &
         }
     }
 
-    let status = file_status(parsed.broken, &outcome.findings);
+    let status = file_status(parsed.broken, &outcome.findings, outcome.omitted);
     outcome.artifact = classification.as_ref().map(|classification| {
         artifact_of(&display, classification, format, &source, parsed.documents, documents_json, parsed.broken)
     });
@@ -624,10 +549,10 @@ fn removed_api_finding(
     Some(finding)
 }
 
-fn file_status(broken: bool, findings: &[Finding]) -> Status {
+fn file_status(broken: bool, findings: &[Finding], omitted: summarise::Counts) -> Status {
     if broken {
         Status::Error
-    } else if findings.iter().any(|finding| finding.severity == Severity::Error) {
+    } else if omitted.errors > 0 || findings.iter().any(|finding| finding.severity == Severity::Error) {
         Status::Fail
     } else {
         Status::Pass
@@ -831,9 +756,12 @@ fn validate_document(
     document: &Document,
     source: &Arc<SourceText>,
     schema_name: &str,
-    findings: &mut Vec<Finding>,
+    max_findings: usize,
+    outcome: &mut FileOutcome,
 ) {
-    for found in schema::findings_for(compiled, root, instance, silenced) {
+    let (found_all, omitted) = schema::findings_for_limited(compiled, root, instance, silenced, max_findings);
+    outcome.omitted.add(Severity::Error, omitted);
+    for found in found_all {
         let mut finding =
             Finding::new(&found.code, Severity::Error, found.message, source.locate(found.span, &found.pointer));
         finding.help = found.help;
@@ -841,12 +769,12 @@ fn validate_document(
         finding.keyword_location = Some(found.keyword_location);
         finding.document = Some(document.index);
         finding.source = Some(source.clone());
-        findings.push(finding);
+        outcome.findings.push(finding);
     }
 }
 
 fn validate_file(path: &Path, explicit: bool, schema: &UserSchema, options: &CheckOptions) -> FileOutcome {
-    let display = path.display().to_string();
+    let display = display_path(path);
     let mut outcome = FileOutcome::default();
     let is_schema_file = fs::canonicalize(path).is_ok_and(|canonical| schema.files.contains(&canonical));
     if is_schema_file && !explicit {
@@ -866,7 +794,7 @@ fn validate_file(path: &Path, explicit: bool, schema: &UserSchema, options: &Che
             return outcome;
         }
     };
-    let source = match read_source(path, options) {
+    let source = match read::read_source(path, &display, format, options) {
         Ok(source) => source,
         Err(finding) => {
             outcome.file = Some(FileReport {
@@ -887,9 +815,7 @@ fn validate_file(path: &Path, explicit: bool, schema: &UserSchema, options: &Che
         outcome.skipped = Some(SkippedFile { path: display, reason: "Markdown without front matter".to_string() });
         return outcome;
     }
-    for issue in &parsed.issues {
-        outcome.findings.push(issue_finding(issue, &source));
-    }
+    add_issue_findings(&parsed, &source, &mut outcome);
 
     // A stream with no document at all still has to satisfy the schema, as the value `null`.
     let mut empty_note = None;
@@ -914,7 +840,8 @@ fn validate_file(path: &Path, explicit: bool, schema: &UserSchema, options: &Che
             document,
             &source,
             &schema.display,
-            &mut outcome.findings,
+            options.limits.max_findings,
+            &mut outcome,
         );
     }
 
@@ -924,7 +851,7 @@ fn validate_file(path: &Path, explicit: bool, schema: &UserSchema, options: &Che
         }
     }
 
-    let status = file_status(parsed.broken, &outcome.findings);
+    let status = file_status(parsed.broken, &outcome.findings, outcome.omitted);
     outcome.file = Some(FileReport {
         path: display,
         kind: None,
@@ -934,6 +861,23 @@ fn validate_file(path: &Path, explicit: bool, schema: &UserSchema, options: &Che
         reason: None,
     });
     outcome
+}
+
+/// Adds the parser's issues as findings, counts the issues it did not keep, and records where
+/// credentials sit in the file for excerpts to mask.
+fn add_issue_findings(parsed: &ParsedFile, source: &Arc<SourceText>, outcome: &mut FileOutcome) {
+    let mut credentials = Vec::new();
+    for root in parsed.documents.iter().filter_map(|document| document.root.as_ref()) {
+        crate::report::redact::collect_credential_spans(root, &mut credentials);
+    }
+    let _ = source.credential_spans.set(credentials);
+
+    for issue in &parsed.issues {
+        outcome.findings.push(issue_finding(issue, source));
+    }
+    for omitted in &parsed.omitted {
+        outcome.omitted.add(describe_issue(&omitted.sample).1, omitted.count);
+    }
 }
 
 /// Turns a parser issue into a finding.
@@ -1027,16 +971,22 @@ mod tests {
     use super::*;
 
     #[test]
-    fn decode_strips_bom_and_reads_utf16() {
-        assert_eq!(decode(b"\xEF\xBB\xBFa: 1").unwrap(), "a: 1");
-        let utf16: Vec<u8> = [0xFF, 0xFE].into_iter().chain("a: é".encode_utf16().flat_map(u16::to_le_bytes)).collect();
-        assert_eq!(decode(&utf16).unwrap(), "a: é");
-    }
+    fn panic_in_one_file_is_tool_error() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("a.yaml"), "a: 1\n").unwrap();
+        std::fs::write(dir.path().join("b.yaml"), "b: 1\n").unwrap();
 
-    #[test]
-    fn decode_reports_invalid_bytes() {
-        assert_eq!(decode(b"ab\xFFcd").unwrap_err().0, 2);
-        assert_eq!(decode(b"ab\0cd").unwrap_err().0, 2);
+        let report = run(&[dir.path().to_path_buf()], &CheckOptions::default(), None, |entry| {
+            if entry.path.ends_with("a.yaml") {
+                panic!("injected failure");
+            }
+            FileOutcome::default()
+        });
+
+        assert_eq!(report.tool_errors.len(), 1);
+        let message = &report.tool_errors[0].message;
+        assert!(message.contains("a.yaml") && message.contains("injected failure"), "{message}");
+        assert_eq!(report.exit_code(Some(Severity::Error)), 2);
     }
 
     #[test]

@@ -166,7 +166,7 @@ fn may_pair(path: &Path) -> bool {
 /// it is read as a stream of records instead.
 pub(super) fn is_large_json_array(path: &Path, options: &CheckOptions) -> bool {
     let size = std::fs::metadata(path).map(|metadata| metadata.len()).unwrap_or(0);
-    if size <= options.max_file_size {
+    if size <= options.max_file_size.for_format(Format::Json).unwrap_or(u64::MAX) {
         return false;
     }
     let Ok(file) = std::fs::File::open(path) else {

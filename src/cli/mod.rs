@@ -12,7 +12,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 mod scaler;
 
-use crate::check::{self, CheckOptions, DEFAULT_MAX_FILE_SIZE};
+use crate::check::{self, CheckOptions, FileSizeLimits, SizeSetting};
 use crate::config::{self, Configs, Selector};
 use crate::data::{DataOptions, ProgressFn, Thresholds};
 use crate::discover::{Kind, WalkOptions};
@@ -20,7 +20,7 @@ use crate::report::waivers::Date;
 use crate::report::{self, Report, Severity};
 use crate::schema::user::{self, UriMap, UserSchemaOptions};
 use crate::schema::{self};
-use crate::source::{Limits, DEFAULT_MAX_DEPTH};
+use crate::source::{Limits, DEFAULT_MAX_DEPTH, DEFAULT_MAX_FINDINGS};
 
 /// The highest `--max-depth` accepted. Validation recurses once per nesting level on worker
 /// threads with a fixed stack, and depths far beyond this one overflowed it in testing.
@@ -239,9 +239,16 @@ pub struct CommonArgs {
     #[arg(long, value_name = "N", default_value_t = Limits::default().max_alias_expansions, help_heading = "Limits")]
     pub max_alias_expansions: usize,
 
-    /// Maximum size in bytes of a JSON, YAML or Markdown file.
-    #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_FILE_SIZE, help_heading = "Limits")]
-    pub max_file_size: u64,
+    /// Maximum size of a JSON, YAML or Markdown file [default: 64MiB]. SIZE is bytes or a
+    /// number with K, M, G (powers of 1024) or KB, MB, GB; FORMAT= (json, yaml, markdown) sets
+    /// one format only (repeatable). Data files are streamed and have no size limit.
+    #[arg(long, value_name = "[FORMAT=]SIZE", help_heading = "Limits")]
+    pub max_file_size: Vec<SizeSetting>,
+
+    /// Maximum number of findings listed per file; the rest are counted in one
+    /// too-many-findings finding. 0 for no limit.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_FINDINGS, help_heading = "Limits")]
+    pub max_findings_per_file: usize,
 }
 
 #[derive(Debug, Args)]
@@ -504,9 +511,13 @@ fn check_options(common: &CommonArgs, kind: Option<Kind>) -> CheckOptions {
     CheckOptions {
         walk: WalkOptions { excludes: common.exclude.clone(), follow_links: common.follow_links },
         forced_kind: kind,
-        limits: Limits { max_depth: common.max_depth, max_alias_expansions: common.max_alias_expansions },
+        limits: Limits {
+            max_depth: common.max_depth,
+            max_alias_expansions: common.max_alias_expansions,
+            max_findings: common.max_findings_per_file,
+        },
         threads: common.jobs,
-        max_file_size: common.max_file_size,
+        max_file_size: FileSizeLimits::from_settings(&common.max_file_size),
         ..CheckOptions::default()
     }
 }
@@ -571,16 +582,15 @@ pub(crate) fn emit(report: &Report, common: &CommonArgs, inputs: &[PathBuf]) -> 
 }
 
 /// Writes the report to a temporary file beside `path` and renames it into place, so an
-/// interrupted run never leaves half a report. Refuses to overwrite a file that was checked.
+/// interrupted run never leaves half a report. Refuses to overwrite a file that was read.
 fn write_report(path: &Path, text: &str, inputs: &[PathBuf], report: &Report) -> Result<(), String> {
-    let target = std::fs::canonicalize(path).ok();
-    if let Some(target) = &target {
-        let checked = report.files.iter().map(|file| PathBuf::from(&file.path)).chain(inputs.iter().cloned());
-        for input in checked {
-            if std::fs::canonicalize(&input).ok().as_ref() == Some(target) {
+    if let Ok(target) = std::fs::canonicalize(path) {
+        let read = report.read_paths.iter().chain(inputs);
+        for input in read {
+            if std::fs::canonicalize(input).is_ok_and(|input| input == target) {
                 return Err(format!(
                     "refusing to write the report over {}, which is one of the checked files",
-                    path.display()
+                    report::redact::display_path(path)
                 ));
             }
         }
@@ -595,11 +605,23 @@ fn write_report(path: &Path, text: &str, inputs: &[PathBuf], report: &Report) ->
             folder.display()
         ));
     }
-    std::fs::write(&temporary, text)
-        .map_err(|error| format!("cannot write the report to {}: {error}", path.display()))?;
+    let shown = report::redact::display_path(&temporary);
+
+    // `create_new` never follows a symbolic link or truncates an existing file, whatever a
+    // checked project left at that name.
+    let mut file =
+        std::fs::OpenOptions::new().write(true).create_new(true).open(&temporary).map_err(|error| {
+            format!("cannot write the report to {}: cannot create {shown}: {error}", path.display())
+        })?;
+    let written = file.write_all(text.as_bytes()).and_then(|()| file.sync_all());
+    drop(file);
+    if let Err(error) = written {
+        let _ = std::fs::remove_file(&temporary);
+        return Err(format!("cannot write {shown}: {error}"));
+    }
     std::fs::rename(&temporary, path).map_err(|error| {
         let _ = std::fs::remove_file(&temporary);
-        format!("cannot move the report into {}: {error}", path.display())
+        format!("cannot move the report into {}: {error}", report::redact::display_path(path))
     })
 }
 

@@ -289,7 +289,8 @@ fn common(output: &ScalerOutput) -> CommonArgs {
         jobs: None,
         max_depth: source::DEFAULT_MAX_DEPTH,
         max_alias_expansions: Limits::default().max_alias_expansions,
-        max_file_size: crate::check::DEFAULT_MAX_FILE_SIZE,
+        max_file_size: Vec::new(),
+        max_findings_per_file: crate::source::DEFAULT_MAX_FINDINGS,
     }
 }
 

@@ -143,6 +143,8 @@ pub enum ProblemKind {
     FieldTooLong,
     /// The file starts with a UTF-16 byte order mark.
     Utf16,
+    /// A NUL byte: the file holds binary data, and the rest of it is not read.
+    NulByte,
 }
 
 /// Fields longer than this are cut, so that a runaway quote cannot hold the file in memory.
@@ -271,6 +273,17 @@ impl<R: Read + Seek> Tokenizer<R> {
                 continue;
             }
             let byte = self.buf[self.at];
+            if byte == 0 {
+                // Text data has no NUL bytes; past one the file is binary (or a sparse hole),
+                // so reading on would only turn gigabytes of zeros into one endless field.
+                let at = Pos { offset: self.offset(), ..self.pos };
+                self.problems.push(SyntaxProblem { kind: ProblemKind::NulByte, at, file_offset: at.offset + self.bom });
+                self.len = self.at;
+                self.filled = self.at;
+                self.eof = true;
+                self.invalid.clear();
+                continue;
+            }
             self.at += 1;
             if self.step(byte) {
                 return Ok(true);

@@ -263,6 +263,11 @@ fn read_problem(kind: ProblemKind, at: Pos, file_offset: u64) -> ReadProblem {
                 Some("save the file as UTF-8; the bytes were read as U+FFFD".to_string()),
             )
         }
+        ProblemKind::NulByte => (
+            "encoding-error",
+            format!("NUL byte at byte offset {file_offset}: the file holds binary data, so the rest of it is not read"),
+            Some("save the data as UTF-8 text; a NUL byte never belongs in CSV or TSV".to_string()),
+        ),
         ProblemKind::Utf16 => (
             "encoding-error",
             "the file is UTF-16 (it starts with a UTF-16 byte order mark); data files must be UTF-8".to_string(),

@@ -116,7 +116,9 @@ impl fmt::Display for Format {
 /// extensionless MLflow names `MLmodel` and `MLproject`, which are YAML. Returns `None` for
 /// any other file.
 pub fn detect_format(path: &Path) -> Option<Format> {
-    let name = path.file_name()?.to_str()?;
+    // A name that is not UTF-8 is still checked: only its extension decides the format.
+    let name = path.file_name()?.to_string_lossy();
+    let name = name.as_ref();
     if is_mlflow_model_name(name) || is_mlflow_project_name(name) {
         return Some(Format::Yaml);
     }

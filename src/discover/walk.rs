@@ -19,7 +19,7 @@
 //! followed.
 
 use std::collections::{HashMap, HashSet};
-use std::fs::{self, File, Metadata};
+use std::fs::{self, Metadata};
 use std::io::{self, Read};
 use std::os::unix::fs::{FileTypeExt, MetadataExt};
 use std::path::{Path, PathBuf};
@@ -72,7 +72,8 @@ pub struct Walk {
 }
 
 /// A path named on the command line that cannot be used. Unlike a [`WalkProblem`] this stops
-/// the run, because the user asked for something that is not there.
+/// the run, because the user asked for something that is not there. A named path that exists
+/// but cannot be read is a [`WalkProblem`] instead, so that the other paths are still checked.
 #[derive(Debug, thiserror::Error)]
 pub enum WalkError {
     #[error("path not found: {}", path.display())]
@@ -101,20 +102,21 @@ impl WalkError {
 ///
 /// # Errors
 ///
-/// Returns an error when a root does not exist or cannot be read, or when an exclude pattern
-/// is not a valid glob. Problems inside a walked directory are returned in
-/// [`Walk::problems`] instead.
+/// Returns an error when a root does not exist or its metadata cannot be read, or when an
+/// exclude pattern is not a valid glob. A root that exists but cannot be opened (permission
+/// denied) and problems inside a walked directory are returned in [`Walk::problems`].
 pub fn walk(roots: &[PathBuf], options: &WalkOptions) -> Result<Walk, WalkError> {
     let mut collector = Collector::default();
     for root in roots {
         let metadata = root_metadata(root)?;
         if metadata.is_dir() {
             if let Err(error) = fs::read_dir(root) {
-                return Err(WalkError::Unreadable { path: root.clone(), error });
+                collector.problem(root, describe_io_error(&error));
+                continue;
             }
             walk_directory(root, options, &mut collector)?;
         } else {
-            add_named_file(root, &metadata, &mut collector)?;
+            add_named_file(root, &metadata, &mut collector);
         }
     }
     Ok(collector.finish())
@@ -129,20 +131,19 @@ fn root_metadata(root: &Path) -> Result<Metadata, WalkError> {
     }
 }
 
-fn add_named_file(path: &Path, metadata: &Metadata, collector: &mut Collector) -> Result<(), WalkError> {
+fn add_named_file(path: &Path, metadata: &Metadata, collector: &mut Collector) {
     let file_type = metadata.file_type();
     if !file_type.is_file() {
         collector.skip(path, not_regular_reason(&file_type));
-        return Ok(());
+        return;
     }
 
-    // Opening a regular file never blocks. Doing it here reports an unreadable named file as
-    // an error before any work starts.
-    if let Err(error) = File::open(path) {
-        return Err(WalkError::Unreadable { path: path.to_path_buf(), error });
+    // Opening here reports an unreadable named file as a problem before any work starts.
+    // The open does not block, even on a file swapped for a FIFO since the metadata was read.
+    match crate::source::read::open_regular(path) {
+        Ok(_) => collector.add(path, FileId::of(metadata), true),
+        Err(error) => collector.problem(path, describe_io_error(&error)),
     }
-    collector.add(path, FileId::of(metadata), true);
-    Ok(())
 }
 
 fn walk_directory(root: &Path, options: &WalkOptions, collector: &mut Collector) -> Result<(), WalkError> {
@@ -181,7 +182,7 @@ fn walk_directory(root: &Path, options: &WalkOptions, collector: &mut Collector)
             continue;
         } else if file_type.is_symlink() {
             // Only reached without `follow_links`: the walker resolves links when following.
-            collector.skip(path, "symbolic link (not followed unless following links is turned on)".to_string());
+            collector.skip(path, symlink_reason(root, path));
         } else if !file_type.is_file() {
             collector.skip(path, not_regular_reason(&file_type));
         } else {
@@ -193,6 +194,23 @@ fn walk_directory(root: &Path, options: &WalkOptions, collector: &mut Collector)
         }
     }
     Ok(())
+}
+
+/// Says why a symbolic link met in a walk is skipped, and where it points: a link that leaves
+/// the walked folder could expose any file on the machine, so it is named as such.
+fn symlink_reason(root: &Path, link: &Path) -> String {
+    const HOW: &str = "not followed unless --follow-links is given";
+    match (fs::canonicalize(root), fs::canonicalize(link)) {
+        (Ok(root), Ok(target)) if !target.starts_with(&root) => {
+            format!(
+                "symbolic link to {}, outside the checked folder ({HOW})",
+                crate::report::redact::display_path(&target)
+            )
+        }
+        (_, Ok(_)) => format!("symbolic link ({HOW})"),
+        (_, Err(error)) if error.raw_os_error() == Some(libc::ELOOP) => format!("symbolic link loop ({HOW})"),
+        (_, Err(_)) => format!("broken symbolic link ({HOW})"),
+    }
 }
 
 /// Builds the override matcher that leaves out `excludes`, anchored at `root`.
@@ -212,25 +230,53 @@ fn build_excludes(root: &Path, excludes: &[String]) -> Result<Override, WalkErro
 /// Opens a walked regular file and reads its first [`BINARY_PROBE_LEN`] bytes. Returns the
 /// file's identity and whether the bytes look binary.
 fn probe_file(path: &Path) -> io::Result<(FileId, bool)> {
-    // NOTE: the file type was checked before opening, so a file swapped for a FIFO between
-    // that check and this open would block here. Avoiding it needs O_NONBLOCK, which std does
-    // not expose without the libc crate.
-    let file = File::open(path)?;
+    // A file swapped for a FIFO since the walker saw it fails here instead of blocking.
+    let file = crate::source::read::open_regular(path)?;
     let id = FileId::of(&file.metadata()?);
     let mut head = Vec::with_capacity(BINARY_PROBE_LEN as usize);
     file.take(BINARY_PROBE_LEN).read_to_end(&mut head)?;
     Ok((id, looks_binary(&head)))
 }
 
-/// Decides whether the first bytes of a file are binary, which is when they contain a NUL byte.
-/// UTF-16 text is full of NUL bytes, so a file starting with a UTF-16 byte order mark counts as
-/// text. The reader then reports the encoding it does not support.
+/// Decides whether the first bytes of a file are binary: they start with the signature of a
+/// common binary format, or more than a tenth of them are NUL or other control bytes that text
+/// does not use. Text with a stray NUL byte is not binary, so that the reader reports the byte
+/// as an encoding error instead of the file being passed over. UTF-16 text is full of NUL
+/// bytes, so a file starting with a UTF-16 byte order mark counts as text.
 fn looks_binary(head: &[u8]) -> bool {
     if head.starts_with(&[0xFF, 0xFE]) || head.starts_with(&[0xFE, 0xFF]) {
         return false;
     }
-    head.contains(&0)
+    if !head.contains(&0) {
+        return false;
+    }
+    if BINARY_SIGNATURES.iter().any(|signature| head.starts_with(signature)) {
+        return true;
+    }
+    let controls = head.iter().filter(|&&byte| matches!(byte, 0x00..=0x08 | 0x0E..=0x1A | 0x1C..=0x1F)).count();
+    controls * 10 > head.len()
 }
+
+/// Leading bytes of binary formats found in ML projects: images, archives, compressed files,
+/// executables, pickles and NumPy and HDF5 arrays.
+const BINARY_SIGNATURES: &[&[u8]] = &[
+    b"\x89PNG\r\n\x1a\n",
+    b"GIF8",
+    b"\xFF\xD8\xFF",
+    b"PK\x03\x04",
+    b"\x1F\x8B",
+    b"BZh",
+    b"\xFD7zXZ\x00",
+    b"\x28\xB5\x2F\xFD",
+    b"7z\xBC\xAF\x27\x1C",
+    b"\x7FELF",
+    b"\x93NUMPY",
+    b"\x89HDF\r\n\x1a\n",
+    b"\x80\x02",
+    b"\x80\x03",
+    b"\x80\x04",
+    b"\x80\x05",
+];
 
 fn not_regular_reason(file_type: &fs::FileType) -> String {
     let name = if file_type.is_fifo() {

@@ -1,10 +1,14 @@
 //! The human format: each finding rendered by miette with its code, message, the source line
 //! with the node labelled, and help; then one short line per waived finding, so that waivers
 //! stay in sight; then a summary line.
+//!
+//!
+//! Text from checked files is made safe before it reaches a terminal. Messages pass through
+//! [`clean`]. In source excerpts, recognised secrets, values under credential keys and control
+//! characters are replaced byte for byte, so that spans still point at the right place.
 
 use std::collections::HashMap;
 use std::fmt;
-
 use std::sync::Arc;
 
 use miette::{
@@ -12,16 +16,22 @@ use miette::{
     SourceSpan, SpanContents,
 };
 
+use super::redact::{self, clean};
 use super::{Finding, Report, Severity, SourceText, ToolError};
 
 /// Lines longer than this many characters are not excerpted: the finding's location is printed
 /// instead, so a minified one-line JSON file does not flood the terminal.
 const MAX_EXCERPT_LINE: usize = 400;
 
-/// A file's text as miette reads it, with lines and columns counted as mlconform counts them
-/// (Unicode scalar values, CRLF and lone CR as one break); miette alone counts bytes.
+/// A file's text as miette reads it, with secrets and control characters masked byte for byte,
+/// and with lines and columns counted as mlconform counts them (Unicode scalar values, CRLF and
+/// lone CR as one break); miette alone counts bytes.
 #[derive(Debug)]
-struct Excerpt(Arc<SourceText>);
+struct Excerpt {
+    source: Arc<SourceText>,
+    /// The masked text: same length and line breaks as the source's text.
+    text: String,
+}
 
 impl SourceCode for Excerpt {
     fn read_span<'a>(
@@ -30,11 +40,11 @@ impl SourceCode for Excerpt {
         context_lines_before: usize,
         context_lines_after: usize,
     ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
-        let inner = self.0.text.as_str().read_span(span, context_lines_before, context_lines_after)?;
+        let inner = self.text.as_str().read_span(span, context_lines_before, context_lines_after)?;
         let start = inner.span().offset();
-        let position = self.0.lines.position(&self.0.text, start);
+        let position = self.source.lines.position(&self.source.text, start);
         Ok(Box::new(MietteSpanContents::new_named(
-            self.0.path.clone(),
+            self.source.path.clone(),
             inner.data(),
             *inner.span(),
             position.line - 1,
@@ -82,11 +92,11 @@ pub fn render(report: &Report, style: Style, verbose: bool) -> String {
             };
             let schemas =
                 if file.schemas.is_empty() { String::new() } else { format!(", schema {}", file.schemas.join(", ")) };
-            let reason = file.reason.as_deref().map(|reason| format!(": {reason}")).unwrap_or_default();
+            let reason = file.reason.as_deref().map(|reason| format!(": {}", clean(reason))).unwrap_or_default();
             out.push_str(&format!("checked {}: {what}{schemas}{reason}\n", file.path));
         }
         for skipped in &report.skipped {
-            out.push_str(&format!("skipped {}: {}\n", skipped.path, skipped.reason));
+            out.push_str(&format!("skipped {}: {}\n", skipped.path, clean(&skipped.reason)));
         }
         if !report.files.is_empty() || !report.skipped.is_empty() {
             out.push('\n');
@@ -100,7 +110,7 @@ pub fn render(report: &Report, style: Style, verbose: bool) -> String {
             .filter(|source| {
                 excerpt_fits(source, finding.location.span.start) && finding.location.span.end <= source.text.len()
             })
-            .map(|source| &*sources.entry(source.path.as_str()).or_insert_with(|| Excerpt(source.clone())));
+            .map(|source| &*sources.entry(source.path.as_str()).or_insert_with(|| excerpt_source(source)));
         let rendered = Rendered { finding, source };
         let _ = handler.render_report(&mut out, &rendered);
     }
@@ -109,7 +119,7 @@ pub fn render(report: &Report, style: Style, verbose: bool) -> String {
             .source
             .as_ref()
             .filter(|source| error.location.as_ref().is_none_or(|location| excerpt_fits(source, location.span.start)))
-            .map(|source| Excerpt(source.clone()));
+            .map(excerpt_source);
         let rendered = RenderedToolError { error, source: source.as_ref() };
         let _ = handler.render_report(&mut out, &rendered);
     }
@@ -141,6 +151,18 @@ fn waived_line(finding: &Finding) -> String {
     )
 }
 
+/// Builds the text shown in excerpts of one file, with secrets, credential values and control
+/// characters replaced without moving any byte offset.
+fn excerpt_source(source: &Arc<SourceText>) -> Excerpt {
+    let mut text = source.text.clone();
+    redact::mask_secrets_in_place(&mut text);
+    for span in source.credential_spans.get().into_iter().flatten() {
+        redact::mask_range_in_place(&mut text, span.start, span.end);
+    }
+    redact::neutralise_controls_in_place(&mut text);
+    Excerpt { source: source.clone(), text }
+}
+
 fn summary_line(report: &Report) -> String {
     let summary = report.summary();
     let plural = |n: usize, word: &str| if n == 1 { format!("{n} {word}") } else { format!("{n} {word}s") };
@@ -159,6 +181,9 @@ fn summary_line(report: &Report) -> String {
     );
     if summary.waived > 0 {
         line.push_str(&format!(", {} waived", summary.waived));
+    }
+    if summary.omitted > 0 {
+        line.push_str(&format!(" ({} not listed)", summary.omitted));
     }
     if !report.tool_errors.is_empty() {
         line.push_str(&format!(", {}", plural(report.tool_errors.len(), "tool error")));
@@ -184,10 +209,11 @@ impl fmt::Display for Rendered<'_> {
         // With a source excerpt, miette prints the location above it; without one, the message
         // carries it.
         let location = &self.finding.location;
+        let message = clean(&self.finding.message);
         if self.source.is_some() {
-            write!(f, "{}", self.finding.message)
+            write!(f, "{message}")
         } else {
-            write!(f, "{}:{}:{}: {}", location.path, location.line, location.column, self.finding.message)
+            write!(f, "{}:{}:{}: {message}", location.path, location.line, location.column)
         }
     }
 }
@@ -210,14 +236,15 @@ impl Diagnostic for Rendered<'_> {
     fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
         let mut parts = Vec::new();
         if let Some(note) = &self.finding.note {
-            parts.push(format!("note: {note}"));
+            parts.push(format!("note: {}", clean(note)));
         }
         if let Some(help) = &self.finding.help {
-            parts.push(help.clone());
+            parts.push(clean(help));
         }
         for related in &self.finding.related {
             let location = &related.location;
-            parts.push(format!("{} at {}:{}:{}", related.message, location.path, location.line, location.column));
+            let message = clean(&related.message);
+            parts.push(format!("{message} at {}:{}:{}", location.path, location.line, location.column));
         }
         if let Some(document) = self
             .finding
@@ -253,7 +280,7 @@ impl Diagnostic for Rendered<'_> {
         let label = if self.finding.location.pointer.is_empty() {
             "here".to_string()
         } else {
-            self.finding.location.pointer.clone()
+            clean(&self.finding.location.pointer)
         };
         Some(Box::new(std::iter::once(LabeledSpan::new(Some(label), span.start, span.end - span.start))))
     }
@@ -281,12 +308,11 @@ impl fmt::Debug for RenderedToolError<'_> {
 
 impl fmt::Display for RenderedToolError<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let message = clean(&self.error.message);
         match &self.error.location {
-            Some(_) if self.source.is_some() => write!(f, "{}", self.error.message),
-            Some(location) => {
-                write!(f, "{}:{}:{}: {}", location.path, location.line, location.column, self.error.message)
-            }
-            None => write!(f, "{}", self.error.message),
+            Some(_) if self.source.is_some() => write!(f, "{message}"),
+            Some(location) => write!(f, "{}:{}:{}: {message}", location.path, location.line, location.column),
+            None => write!(f, "{message}"),
         }
     }
 }
@@ -299,7 +325,7 @@ impl Diagnostic for RenderedToolError<'_> {
     }
 
     fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
-        self.error.help.as_ref().map(|help| Box::new(help) as Box<dyn fmt::Display>)
+        self.error.help.as_deref().map(|help| Box::new(clean(help)) as Box<dyn fmt::Display>)
     }
 
     fn source_code(&self) -> Option<&dyn SourceCode> {

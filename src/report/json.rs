@@ -5,6 +5,7 @@
 
 use serde::Serialize;
 
+use super::redact::clean;
 use super::{Finding, Location, Report, Summary};
 
 #[derive(Serialize)]
@@ -46,13 +47,13 @@ struct JsonFile<'a> {
 struct JsonDiagnostic<'a> {
     code: &'a str,
     severity: super::Severity,
-    message: &'a str,
+    message: String,
     path: &'a str,
     line: usize,
     column: usize,
     end_line: usize,
     end_column: usize,
-    pointer: &'a str,
+    pointer: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     document: Option<usize>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -60,9 +61,9 @@ struct JsonDiagnostic<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     keyword_location: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    note: Option<&'a str>,
+    note: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    help: Option<&'a str>,
+    help: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     related: Vec<JsonRelated<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -73,24 +74,24 @@ struct JsonDiagnostic<'a> {
 
 #[derive(Serialize)]
 struct JsonRelated<'a> {
-    message: &'a str,
+    message: String,
     path: &'a str,
     line: usize,
     column: usize,
-    pointer: &'a str,
+    pointer: String,
 }
 
 #[derive(Serialize)]
 struct JsonSkipped<'a> {
     path: &'a str,
-    reason: &'a str,
+    reason: String,
 }
 
 #[derive(Serialize)]
 struct JsonToolError<'a> {
     code: &'static str,
     severity: &'static str,
-    message: &'a str,
+    message: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     path: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -104,10 +105,11 @@ struct JsonToolError<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     pointer: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    help: Option<&'a str>,
+    help: Option<String>,
 }
 
-/// Renders `report` as pretty-printed JSON.
+/// Renders `report` as pretty-printed JSON. Every text taken from a checked file passes
+/// through [`clean`], which masks secrets and escapes control characters.
 pub fn render(report: &Report) -> String {
     let json = JsonReport {
         report_version: 1,
@@ -129,7 +131,7 @@ pub fn render(report: &Report) -> String {
         skipped: report
             .skipped
             .iter()
-            .map(|skipped| JsonSkipped { path: &skipped.path, reason: &skipped.reason })
+            .map(|skipped| JsonSkipped { path: &skipped.path, reason: clean(&skipped.reason) })
             .collect(),
         rule_packs: &report.rule_packs,
         tool_errors: report
@@ -140,14 +142,14 @@ pub fn render(report: &Report) -> String {
                 JsonToolError {
                     code: "tool-error",
                     severity: "error",
-                    message: &error.message,
+                    message: clean(&error.message),
                     path: location.map(|location| location.path.as_str()),
                     line: location.map(|location| location.line),
                     column: location.map(|location| location.column),
                     end_line: location.map(|location| location.end_line),
                     end_column: location.map(|location| location.end_column),
                     pointer: location.map(|location| location.pointer.as_str()),
-                    help: error.help.as_deref(),
+                    help: error.help.as_deref().map(clean),
                 }
             })
             .collect(),
@@ -164,27 +166,27 @@ fn diagnostic(finding: &Finding) -> JsonDiagnostic<'_> {
     JsonDiagnostic {
         code: &finding.code,
         severity: finding.severity,
-        message: &finding.message,
+        message: clean(&finding.message),
         path,
         line: *line,
         column: *column,
         end_line: *end_line,
         end_column: *end_column,
-        pointer,
+        pointer: clean(pointer),
         document: finding.document,
         schema: finding.schema.as_deref(),
         keyword_location: finding.keyword_location.as_deref(),
-        note: finding.note.as_deref(),
-        help: finding.help.as_deref(),
+        note: finding.note.as_deref().map(clean),
+        help: finding.help.as_deref().map(clean),
         related: finding
             .related
             .iter()
             .map(|related| JsonRelated {
-                message: &related.message,
+                message: clean(&related.message),
                 path: &related.location.path,
                 line: related.location.line,
                 column: related.location.column,
-                pointer: &related.location.pointer,
+                pointer: clean(&related.location.pointer),
             })
             .collect(),
         rule: finding.rule.as_ref(),

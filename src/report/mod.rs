@@ -6,6 +6,7 @@
 
 pub mod human;
 pub mod json;
+pub mod redact;
 pub mod waivers;
 
 use std::sync::Arc;
@@ -41,12 +42,15 @@ pub struct SourceText {
     /// The decoded text, without a byte order mark. Spans index into it.
     pub text: String,
     pub lines: LineIndex,
+    /// Spans of the values under credential keys (`api_key`, `password`), masked in source
+    /// excerpts. Set once the file is parsed.
+    pub credential_spans: std::sync::OnceLock<Vec<Span>>,
 }
 
 impl SourceText {
     pub fn new(path: String, text: String) -> Arc<SourceText> {
         let lines = LineIndex::new(&text);
-        Arc::new(SourceText { path, text, lines })
+        Arc::new(SourceText { path, text, lines, credential_spans: std::sync::OnceLock::new() })
     }
 
     /// Locates `span` in this file.
@@ -269,6 +273,21 @@ pub struct Report {
     pub data: Vec<crate::data::DataMeasures>,
     /// Each scaler check run.
     pub scaler: Vec<crate::scaler::ScalerCheck>,
+    /// Findings counted but not listed, per file that had more than the per-file limit. Each
+    /// such file also has one `too-many-findings` finding in `findings`.
+    pub omitted: Vec<OmittedFindings>,
+    /// The files the run read, as paths on disk (report paths are escaped for display and may
+    /// not name the file), so that a report is never written over one of them.
+    pub read_paths: Vec<std::path::PathBuf>,
+}
+
+/// The findings of one file that were counted but not listed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OmittedFindings {
+    pub path: String,
+    pub errors: usize,
+    pub warnings: usize,
+    pub infos: usize,
 }
 
 /// Counts for the report summary.
@@ -281,6 +300,9 @@ pub struct Summary {
     pub infos: usize,
     /// Findings covered by a waiver, of any severity.
     pub waived: usize,
+    /// Findings counted in `errors`, `warnings` and `infos` but not listed, because their file
+    /// had more than the per-file limit.
+    pub omitted: usize,
 }
 
 impl Report {
@@ -294,18 +316,28 @@ impl Report {
         self.scaler.sort_by(|a, b| (&a.params, &a.data).cmp(&(&b.params, &b.data)));
     }
 
-    /// Counts of findings by severity. Waived findings are not counted.
+    /// Counts the findings by severity. Omitted findings count; the `too-many-findings`
+    /// finding that stands for them does not, and neither do waived findings.
     pub fn summary(&self) -> Summary {
-        let count = |severity| {
-            self.findings.iter().filter(|finding| finding.waiver.is_none() && finding.severity == severity).count()
+        let listed = |severity| {
+            self.findings
+                .iter()
+                .filter(|finding| {
+                    finding.waiver.is_none()
+                        && finding.severity == severity
+                        && finding.code != crate::check::TOO_MANY_FINDINGS
+                })
+                .count()
         };
+        let omitted = |count: fn(&OmittedFindings) -> usize| self.omitted.iter().map(count).sum::<usize>();
         Summary {
             files_checked: self.files.len(),
             files_skipped: self.skipped.len(),
-            errors: count(Severity::Error),
-            warnings: count(Severity::Warning),
-            infos: count(Severity::Info),
+            errors: listed(Severity::Error) + omitted(|file| file.errors),
+            warnings: listed(Severity::Warning) + omitted(|file| file.warnings),
+            infos: listed(Severity::Info) + omitted(|file| file.infos),
             waived: self.findings.iter().filter(|finding| finding.waiver.is_some()).count(),
+            omitted: omitted(|file| file.errors + file.warnings + file.infos),
         }
     }
 

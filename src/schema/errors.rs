@@ -27,24 +27,58 @@ pub struct SchemaFinding {
     pub keyword_location: String,
 }
 
+/// Validates `instance` and locates every error in `root`, with no limit on their number.
+pub fn findings_for(compiled: &Compiled, root: &Node, instance: &Json, silenced: &[String]) -> Vec<SchemaFinding> {
+    findings_for_limited(compiled, root, instance, silenced, 0).0
+}
+
 /// Validates `instance` (the JSON form of `root`) and locates every error in `root`.
 /// Errors at a pointer in `silenced` are dropped: the parser has reported those nodes already.
-pub fn findings_for(compiled: &Compiled, root: &Node, instance: &Json, silenced: &[String]) -> Vec<SchemaFinding> {
+///
+/// At most `max` findings are located and worded (0 for no limit). The rest are only counted,
+/// and the count is returned beside the findings: locating costs a search through the
+/// document, and a hostile document can fail a schema millions of times. The count is of
+/// validation errors before duplicates are merged, so it can be a little high.
+pub fn findings_for_limited(
+    compiled: &Compiled,
+    root: &Node,
+    instance: &Json,
+    silenced: &[String],
+    max: usize,
+) -> (Vec<SchemaFinding>, usize) {
+    let limit = if max == 0 { usize::MAX } else { max };
     let mut out = Vec::new();
+    let mut omitted = 0;
     for error in compiled.validator.iter_errors(instance) {
-        push_error(compiled, root, &error, silenced, &mut out);
+        if out.len() >= limit {
+            omitted += match error.kind() {
+                ValidationErrorKind::AdditionalProperties { unexpected }
+                | ValidationErrorKind::UnevaluatedProperties { unexpected } => unexpected.len(),
+                _ => 1,
+            };
+            continue;
+        }
+        push_error(compiled, root, &error, silenced, limit, &mut out, &mut omitted);
     }
     out.sort_by(|a, b| (a.span.start, &a.code, &a.message).cmp(&(b.span.start, &b.code, &b.message)));
     out.dedup();
-    out
+    if out.len() > limit {
+        omitted += out.len() - limit;
+        out.truncate(limit);
+    }
+    (out, omitted)
 }
 
+/// Locates and words one validation error into `out`, counting in `omitted` what does not fit
+/// under `limit`.
 fn push_error(
     compiled: &Compiled,
     root: &Node,
     error: &ValidationError<'_>,
     silenced: &[String],
+    limit: usize,
     out: &mut Vec<SchemaFinding>,
+    omitted: &mut usize,
 ) {
     let instance_pointer = error.instance_path().to_string();
     if silenced
@@ -56,8 +90,10 @@ fn push_error(
     let keyword_location = error.schema_path().to_string();
     let (target, _) = pointer::resolve(root, &instance_pointer);
     let value = error.instance();
+    let value_text = quote_instance(value, &instance_pointer);
     let help = x_help(&compiled.schema, &keyword_location);
 
+    let room = limit.saturating_sub(out.len());
     let mut push = |code: &str, message: String, span: Span, pointer: String, help: Option<String>| {
         out.push(SchemaFinding {
             code: code.to_string(),
@@ -73,7 +109,12 @@ fn push_error(
         ValidationErrorKind::AdditionalProperties { unexpected }
         | ValidationErrorKind::UnevaluatedProperties { unexpected } => {
             let known = known_keys(&compiled.schema, &keyword_location);
-            for key in unexpected {
+            for (index, key) in unexpected.iter().enumerate() {
+                // Finding a key's entry is a linear search, so past the limit keys are counted.
+                if index >= room {
+                    *omitted += 1;
+                    continue;
+                }
                 let entry = target.node.entry(key);
                 let span = entry.map_or(target.node.span, |entry| entry.key_span);
                 let key_pointer = format!("{instance_pointer}/{}", pointer::escape(key));
@@ -98,7 +139,7 @@ fn push_error(
             let span = key_or_value(&target);
             push(
                 "schema-not-allowed",
-                format!("{} is not allowed here", short(value)),
+                format!("{value_text} is not allowed here"),
                 span,
                 instance_pointer.clone(),
                 help,
@@ -109,14 +150,14 @@ fn push_error(
             match best_branch(context, &instance_pointer) {
                 Some(branch) => {
                     for inner in branch {
-                        push_error(compiled, root, inner, silenced, out);
+                        push_error(compiled, root, inner, silenced, limit, out, omitted);
                     }
                 }
                 None => {
                     let expected = branch_types(&compiled.schema, &keyword_location);
                     let message = match expected {
-                        Some(types) => format!("{} is not {types}", short(value)),
-                        None => format!("{} does not match any of the allowed forms ({keyword})", short(value)),
+                        Some(types) => format!("{value_text} is not {types}"),
+                        None => format!("{value_text} does not match any of the allowed forms ({keyword})"),
                     };
                     out.push(SchemaFinding {
                         code: format!("schema-{}", kebab(keyword)),
@@ -130,7 +171,7 @@ fn push_error(
             }
         }
         kind => {
-            let (keyword, message) = word(kind, value, error);
+            let (keyword, message) = word(kind, &value_text, error);
             push(&format!("schema-{}", kebab(keyword)), message, target.node.span, instance_pointer.clone(), help);
         }
     }
@@ -184,8 +225,7 @@ fn branch_types(schema: &Json, keyword_location: &str) -> Option<String> {
 }
 
 /// The keyword name and the message for the remaining error kinds.
-fn word(kind: &ValidationErrorKind, value: &Json, error: &ValidationError<'_>) -> (&'static str, String) {
-    let value_text = short(value);
+fn word(kind: &ValidationErrorKind, value_text: &str, error: &ValidationError<'_>) -> (&'static str, String) {
     match kind {
         ValidationErrorKind::Type { kind } => {
             let expected = match kind {
@@ -253,6 +293,19 @@ fn word(kind: &ValidationErrorKind, value: &Json, error: &ValidationError<'_>) -
             ("contentMediaType", format!("{value_text} is not valid \"{content_media_type}\""))
         }
         _ => ("invalid", truncate(&error.to_string(), 200)),
+    }
+}
+
+/// Renders the instance value at `pointer` for messages. A string under a key
+/// that names a credential (`api_key`, `hf_token`) is masked whole; recognised secret tokens
+/// elsewhere are masked when the message is printed.
+fn quote_instance(value: &Json, pointer: &str) -> String {
+    let key = pointer.rsplit('/').next().unwrap_or_default();
+    match value {
+        Json::String(text) if crate::report::redact::is_secret_key(key) => {
+            format!("\"{}\"", crate::report::redact::mask_value(key, text))
+        }
+        other => short(other),
     }
 }
 
@@ -404,6 +457,38 @@ mod tests {
         assert_eq!(closest("overlap_com", &known), Some("overlap_comm"));
         assert_eq!(closest("contiguous_gradient", &known), Some("contiguous_gradients"));
         assert_eq!(closest("zzz", &known), None);
+    }
+
+    #[test]
+    fn unknown_keys_past_limit_are_counted() {
+        let schema = serde_json::json!({"properties": {"known": {}}, "additionalProperties": false});
+        let compiled = Compiled { validator: jsonschema::options().build(&schema).unwrap(), schema: schema.clone() };
+        let keys: Vec<String> = (0..10_000).map(|i| format!("\"k{i}\": 1")).collect();
+        let text = format!("{{{}}}", keys.join(", "));
+        let root = crate::source::json::parse(&text, &Default::default()).documents.remove(0).root.unwrap();
+        let instance = root.to_json(&mut String::new(), &mut Vec::new());
+
+        let (findings, omitted) = findings_for_limited(&compiled, &root, &instance, &[], 5);
+
+        assert_eq!(findings.len(), 5);
+        assert_eq!(omitted, 9_995);
+        assert!(findings.iter().all(|finding| finding.code == "unknown-key"));
+        let (all, none) = findings_for_limited(&compiled, &root, &instance, &[], 0);
+        assert_eq!((all.len(), none), (10_000, 0));
+    }
+
+    #[test]
+    fn secret_values_masked_by_key() {
+        let schema = serde_json::json!({"properties": {"api_key": {"type": "integer"}}});
+        let compiled = Compiled { validator: jsonschema::options().build(&schema).unwrap(), schema: schema.clone() };
+        let text = r#"{"api_key": "plain-looking-credential"}"#;
+        let root = crate::source::json::parse(text, &Default::default()).documents.remove(0).root.unwrap();
+        let instance = root.to_json(&mut String::new(), &mut Vec::new());
+
+        let (findings, _) = findings_for_limited(&compiled, &root, &instance, &[], 0);
+
+        assert_eq!(findings.len(), 1);
+        assert_eq!(findings[0].message, r#""****" is not of type "integer""#);
     }
 
     #[test]

@@ -11,7 +11,7 @@ use std::fmt;
 use std::sync::{Arc, LazyLock, Mutex, OnceLock};
 
 pub(crate) use errors::{closest, short};
-pub use errors::{findings_for, SchemaFinding};
+pub use errors::{findings_for, findings_for_limited, SchemaFinding};
 
 /// The prefix of every embedded schema's `$id`.
 pub const ID_PREFIX: &str = "https://mlconform.dev/schemas/";

@@ -99,7 +99,7 @@ impl Offline {
             return parse_schema_text(uri.to_string(), text, Path::new("schema.json"), &self.limits);
         }
         let path = self.local_path(uri)?;
-        let bytes = fs::read(&path).map_err(|error| format!("cannot read {}: {error}", path.display()))?;
+        let bytes = read_schema_file(&path).map_err(|error| format!("cannot read {}: {error}", path.display()))?;
         let text = String::from_utf8(bytes).map_err(|_| format!("{} is not valid UTF-8", path.display()))?;
         parse_schema_text(path.display().to_string(), text, &path, &self.limits)
     }
@@ -113,6 +113,21 @@ impl Retrieve for Offline {
             Ok(loaded) => Ok(loaded.json),
             Err(message) => Err(message.into()),
         }
+    }
+}
+
+/// Largest schema file read, the same as the default limit for JSON and YAML documents.
+const MAX_SCHEMA_FILE_SIZE: u64 = crate::check::DEFAULT_MAX_FILE_SIZE;
+
+/// Reads a schema file without blocking on a FIFO and without reading past the size limit,
+/// because a schema folder may come from the checked project.
+fn read_schema_file(path: &Path) -> Result<Vec<u8>, String> {
+    match source::read::read_limited(path, MAX_SCHEMA_FILE_SIZE) {
+        Ok(bytes) => Ok(bytes),
+        Err(source::read::ReadError::TooLarge { size }) => {
+            Err(format!("the file is {size} bytes, over the {MAX_SCHEMA_FILE_SIZE}-byte limit for schemas"))
+        }
+        Err(source::read::ReadError::Io(error)) => Err(error.to_string()),
     }
 }
 
@@ -191,7 +206,8 @@ pub fn load_user_schema(path: &Path, options: &UserSchemaOptions) -> Result<User
         fs::canonicalize(path).map_err(|error| problem(format!("cannot read schema {display}: {error}")))?;
     let folder = canonical.parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("/"));
     let offline = Offline::new(&options.maps, &[folder], options.limits);
-    let bytes = fs::read(&canonical).map_err(|error| problem(format!("cannot read schema {display}: {error}")))?;
+    let bytes =
+        read_schema_file(&canonical).map_err(|error| problem(format!("cannot read schema {display}: {error}")))?;
     let text = String::from_utf8(bytes).map_err(|_| problem(format!("schema {display} is not valid UTF-8")))?;
     let loaded = parse_schema_text(display.clone(), text, &canonical, &options.limits).map_err(problem)?;
 

@@ -65,7 +65,7 @@ pub fn parse(text: &str, limits: &Limits) -> (Metadata, Option<FrontMatter>) {
     if front.close.is_none() {
         let issue =
             Issue { kind: IssueKind::UnclosedFrontMatter, span: front.open, pointer: String::new(), document: Some(0) };
-        return (Metadata::Parsed(Parsed { documents: Vec::new(), issues: vec![issue] }), Some(front));
+        return (Metadata::Parsed(Parsed { issues: vec![issue], ..Parsed::default() }), Some(front));
     }
     if is_template(yaml_text) {
         return (Metadata::Template, Some(front));
@@ -84,6 +84,7 @@ pub fn parse(text: &str, limits: &Limits) -> (Metadata, Option<FrontMatter>) {
             *first = first.shifted(front.yaml.start);
         }
     }
+    // Omitted issues keep only their kind; their spans are never shown, so they stay as they are.
 
     // An empty block, or one holding only comments or a bare null, is an empty mapping that
     // starts at the opening delimiter.

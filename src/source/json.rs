@@ -11,13 +11,13 @@ use super::{Document, Entry, Issue, IssueKind, Limits, Node, Parsed, Span, Value
 
 /// Parses one JSON text. `text` has no byte order mark.
 pub fn parse(text: &str, limits: &Limits) -> Parsed {
-    let mut parser = Parser { text, bytes: text.as_bytes(), pos: 0, limits, issues: Vec::new() };
+    let mut parser = Parser { text, bytes: text.as_bytes(), pos: 0, limits, parsed: Parsed::default() };
     let root = parser.parse_document();
-    let mut documents = Vec::new();
+    let mut parsed = parser.parsed;
     if let Some(root) = root {
-        documents.push(Document { index: 0, span: root.span, root: Some(root) });
+        parsed.documents.push(Document { index: 0, span: root.span, root: Some(root) });
     }
-    Parsed { documents, issues: parser.issues }
+    parsed
 }
 
 struct Parser<'a> {
@@ -25,13 +25,25 @@ struct Parser<'a> {
     bytes: &'a [u8],
     pos: usize,
     limits: &'a Limits,
-    issues: Vec<Issue>,
+    /// Issues found so far; the documents are added at the end.
+    parsed: Parsed,
 }
 
 /// An open array or object while the parser descends.
 enum Frame {
-    Array { start: usize, items: Vec<Node> },
-    Object { start: usize, entries: Vec<Entry>, first_seen: HashMap<String, Span>, key: Option<(String, Span)> },
+    Array {
+        start: usize,
+        items: Vec<Node>,
+    },
+    /// `entries` keeps source order, and a key seen again leaves `None` at its earlier place.
+    /// `seen` maps each key to the span of its first occurrence and the index of its latest
+    /// entry, so that a duplicate costs constant time however large the object is.
+    Object {
+        start: usize,
+        entries: Vec<Option<Entry>>,
+        seen: HashMap<String, (Span, usize)>,
+        key: Option<(String, Span)>,
+    },
 }
 
 /// The offset of a [`SyntaxError`] that only stops parsing, because the issue that stopped it
@@ -65,8 +77,12 @@ impl<'a> Parser<'a> {
         }
     }
 
+    fn push_issue(&mut self, issue: Issue) {
+        self.parsed.push_issue(issue, self.limits.max_findings);
+    }
+
     fn syntax(&mut self, at: usize, message: String) {
-        self.issues.push(Issue {
+        self.push_issue(Issue {
             kind: IssueKind::Syntax { message },
             span: Span::at(at),
             pointer: String::new(),
@@ -86,7 +102,7 @@ impl<'a> Parser<'a> {
             let mut value = match self.peek() {
                 Some(b'[') | Some(b'{') => {
                     if stack.len() >= self.limits.max_depth {
-                        self.issues.push(Issue {
+                        self.push_issue(Issue {
                             kind: IssueKind::TooDeep { limit: self.limits.max_depth },
                             span: Span::new(start, start + 1),
                             pointer: join_pointer(&pointer_keys),
@@ -109,12 +125,7 @@ impl<'a> Parser<'a> {
                     } else {
                         let key = self.parse_key()?;
                         pointer_keys.push(key.0.clone());
-                        stack.push(Frame::Object {
-                            start,
-                            entries: Vec::new(),
-                            first_seen: HashMap::new(),
-                            key: Some(key),
-                        });
+                        stack.push(Frame::Object { start, entries: Vec::new(), seen: HashMap::new(), key: Some(key) });
                         continue;
                     }
                 }
@@ -147,21 +158,27 @@ impl<'a> Parser<'a> {
                             _ => return Err(self.expected("`,` or `]`")),
                         }
                     }
-                    Frame::Object { start, entries, first_seen, key } => {
+                    Frame::Object { start, entries, seen, key } => {
                         let (name, key_span) = key.take().expect("a key is read before its value");
-                        if let Some(first) = first_seen.get(&name) {
-                            let pointer = join_pointer(&pointer_keys);
-                            self.issues.push(Issue {
-                                kind: IssueKind::DuplicateKey { key: name.clone(), first: *first },
-                                span: key_span,
-                                pointer,
-                                document: Some(0),
-                            });
-                            entries.retain(|entry| entry.key != name);
-                        } else {
-                            first_seen.insert(name.clone(), key_span);
+                        let at = entries.len();
+                        match seen.get_mut(&name) {
+                            Some((first, latest)) => {
+                                let first = *first;
+                                entries[*latest] = None;
+                                *latest = at;
+                                let pointer = join_pointer(&pointer_keys);
+                                self.push_issue(Issue {
+                                    kind: IssueKind::DuplicateKey { key: name.clone(), first },
+                                    span: key_span,
+                                    pointer,
+                                    document: Some(0),
+                                });
+                            }
+                            None => {
+                                seen.insert(name.clone(), (key_span, at));
+                            }
                         }
-                        entries.push(Entry { key: name, key_span, value });
+                        entries.push(Some(Entry { key: name, key_span, value }));
                         self.skip_whitespace();
                         match self.peek() {
                             Some(b',') => {
@@ -174,7 +191,7 @@ impl<'a> Parser<'a> {
                             Some(b'}') => {
                                 self.pos += 1;
                                 let span = Span::new(*start, self.pos);
-                                let entries = std::mem::take(entries);
+                                let entries = std::mem::take(entries).into_iter().flatten().collect();
                                 stack.pop();
                                 pointer_keys.pop();
                                 value = Node::new(Value::Mapping(entries), span);

@@ -15,7 +15,14 @@ pub struct Position {
 #[derive(Debug, Clone)]
 pub struct LineIndex {
     starts: Vec<usize>,
+    /// For text that is not pure ASCII: the number of characters before every
+    /// [`COLUMN_CHECKPOINT_BYTES`]-th byte (rounded down to a character boundary), so that a
+    /// column on a very long line costs a short count, not a walk from the line's start.
+    /// Empty for ASCII text, where a column is a byte difference.
+    char_checkpoints: Vec<(usize, usize)>,
 }
+
+const COLUMN_CHECKPOINT_BYTES: usize = 4096;
 
 impl LineIndex {
     pub fn new(text: &str) -> LineIndex {
@@ -34,7 +41,30 @@ impl LineIndex {
             }
             i += 1;
         }
-        LineIndex { starts }
+        let mut char_checkpoints = Vec::new();
+        if !text.is_ascii() {
+            let mut chars = 0;
+            let mut previous = 0;
+            let mut at = 0;
+            while at < text.len() {
+                let boundary = floor_char_boundary(text, at);
+                chars += text[previous..boundary].chars().count();
+                char_checkpoints.push((boundary, chars));
+                previous = boundary;
+                at += COLUMN_CHECKPOINT_BYTES;
+            }
+        }
+        LineIndex { starts, char_checkpoints }
+    }
+
+    /// The number of characters in `text` before byte `offset` (a character boundary).
+    fn chars_before(&self, text: &str, offset: usize) -> usize {
+        if self.char_checkpoints.is_empty() {
+            return offset;
+        }
+        let index = self.char_checkpoints.partition_point(|&(byte, _)| byte <= offset).saturating_sub(1);
+        let (byte, chars) = self.char_checkpoints[index];
+        chars + text[byte..offset].chars().count()
     }
 
     /// The position of byte `offset` in `text` (the text this index was built from). An offset
@@ -46,7 +76,7 @@ impl LineIndex {
             Err(next) => next - 1,
         };
         let start = self.starts[line];
-        let column = text[start..offset].chars().count() + 1;
+        let column = self.chars_before(text, offset) - self.chars_before(text, start) + 1;
         Position { line: line + 1, column }
     }
 
@@ -117,6 +147,16 @@ mod tests {
         let text = "name: \"Ésperanto 日本\" x";
         let index = LineIndex::new(text);
         assert_eq!(index.position(text, text.find('x').unwrap()).column, 22);
+    }
+
+    #[test]
+    fn columns_on_long_non_ascii_lines() {
+        let text = "é".repeat(10_000) + "x" + &"日".repeat(5_000) + "\nab";
+        let index = LineIndex::new(&text);
+        assert_eq!(index.position(&text, text.find('x').unwrap()), Position { line: 1, column: 10_001 });
+        let last = text.rfind('日').unwrap();
+        assert_eq!(index.position(&text, last), Position { line: 1, column: 15_001 });
+        assert_eq!(index.position(&text, text.len() - 1), Position { line: 2, column: 2 });
     }
 
     #[test]

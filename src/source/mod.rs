@@ -10,6 +10,7 @@ pub mod frontmatter;
 pub mod json;
 pub mod lines;
 pub mod pointer;
+pub mod read;
 pub mod yaml;
 
 pub use lines::{LineIndex, Position};
@@ -211,6 +212,19 @@ pub enum IssueKind {
     UnclosedFrontMatter,
 }
 
+impl IssueKind {
+    /// True for the issues after which the parser reads no further.
+    pub fn stops_parsing(&self) -> bool {
+        matches!(
+            self,
+            IssueKind::Syntax { .. }
+                | IssueKind::TooDeep { .. }
+                | IssueKind::TooManyAliases { .. }
+                | IssueKind::UnclosedFrontMatter
+        )
+    }
+}
+
 /// Limits that keep a hostile file from exhausting the stack, the memory or the CPU.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
@@ -218,13 +232,28 @@ pub struct Limits {
     pub max_depth: usize,
     /// Maximum number of nodes that YAML aliases may copy into the tree, in total per file.
     pub max_alias_expansions: usize,
+    /// Maximum number of findings kept per file, 0 for no limit. Parsers keep this many
+    /// issues and only count the rest, so a file made of a million duplicate keys costs a
+    /// count, not a million issues.
+    pub max_findings: usize,
 }
 
 impl Default for Limits {
     fn default() -> Limits {
-        Limits { max_depth: DEFAULT_MAX_DEPTH, max_alias_expansions: 100_000 }
+        Limits {
+            max_depth: DEFAULT_MAX_DEPTH,
+            max_alias_expansions: DEFAULT_MAX_ALIAS_EXPANSIONS,
+            max_findings: DEFAULT_MAX_FINDINGS,
+        }
     }
 }
+
+/// Default limit on nodes copied by YAML aliases. Real configs copy a few hundred; the alias
+/// bombs that YAML parsers guard against copy billions.
+pub const DEFAULT_MAX_ALIAS_EXPANSIONS: usize = 100_000;
+
+/// Default number of findings kept per file before the rest are summarised.
+pub const DEFAULT_MAX_FINDINGS: usize = 100;
 
 /// Default nesting limit, the same for JSON, YAML and schemas. Real configs nest a dozen
 /// levels. The YAML parser (saphyr-parser 0.3) cannot go past 255 levels of flow nesting, so
@@ -237,19 +266,41 @@ pub const DEFAULT_MAX_DEPTH: usize = 255;
 pub struct Parsed {
     pub documents: Vec<Document>,
     pub issues: Vec<Issue>,
+    /// Issues past [`Limits::max_findings`], counted but not kept, grouped by kind.
+    pub omitted: Vec<OmittedIssues>,
+}
+
+/// Issues of one kind that were counted but not kept.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OmittedIssues {
+    /// The first omitted issue of the kind, which stands for all of them.
+    pub sample: IssueKind,
+    pub count: usize,
 }
 
 impl Parsed {
+    /// Keeps `issue`, or only counts it once `max_findings` issues are kept (0 means no
+    /// limit). An issue that stops the parser is always kept, because [`Parsed::is_broken`]
+    /// depends on it, and a parser stops at most once.
+    pub fn push_issue(&mut self, issue: Issue, max_findings: usize) {
+        if max_findings == 0 || self.issues.len() < max_findings || issue.kind.stops_parsing() {
+            self.issues.push(issue);
+            return;
+        }
+        let kind = std::mem::discriminant(&issue.kind);
+        match self.omitted.iter_mut().find(|omitted| std::mem::discriminant(&omitted.sample) == kind) {
+            Some(omitted) => omitted.count += 1,
+            None => self.omitted.push(OmittedIssues { sample: issue.kind, count: 1 }),
+        }
+    }
+
+    /// The number of issues found, kept or not.
+    pub fn issue_count(&self) -> usize {
+        self.issues.len() + self.omitted.iter().map(|omitted| omitted.count).sum::<usize>()
+    }
+
     /// True when a syntax error (or a limit) stopped the parser, so the documents are partial.
     pub fn is_broken(&self) -> bool {
-        self.issues.iter().any(|issue| {
-            matches!(
-                issue.kind,
-                IssueKind::Syntax { .. }
-                    | IssueKind::TooDeep { .. }
-                    | IssueKind::TooManyAliases { .. }
-                    | IssueKind::UnclosedFrontMatter
-            )
-        })
+        self.issues.iter().any(|issue| issue.kind.stops_parsing())
     }
 }

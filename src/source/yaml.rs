@@ -23,7 +23,7 @@ use resolve::{resolve_plain, Resolved, Version};
 /// Parses a YAML stream. `text` has no byte order mark; spans in the result are byte offsets
 /// into `text`.
 pub fn parse(text: &str, limits: &Limits) -> Parsed {
-    let mut loader = Loader::new(text, *limits);
+    let mut loader = Loader::new(text, *limits, aliased_anchors(text));
     let mut parser = Parser::new_from_str(text);
     while let Some(next) = parser.next_event() {
         let flow = match next {
@@ -38,6 +38,28 @@ pub fn parse(text: &str, limits: &Limits) -> Parsed {
         }
     }
     loader.parsed
+}
+
+/// Collects the ids of the anchors that some alias refers to, in a first pass over the events.
+///
+/// The loader keeps a copy of every anchored node for later aliases. Copying anchors that no
+/// alias uses would let a file without a single alias, such as 200 anchors nested around one
+/// large list, cost 200 copies of the list. With this set the loader copies only aliased
+/// anchors, and it charges those copies to the alias budget: each aliased anchor is expanded
+/// at least once, so a file within [`Limits::max_alias_expansions`] never trips that charge.
+/// A text without `*` has no alias, and the pass is skipped.
+fn aliased_anchors(text: &str) -> HashSet<usize> {
+    let mut aliased = HashSet::new();
+    if !text.contains('*') {
+        return aliased;
+    }
+    let mut parser = Parser::new_from_str(text);
+    while let Some(Ok((event, _))) = parser.next_event() {
+        if let Event::Alias(id) = event {
+            aliased.insert(id);
+        }
+    }
+    aliased
 }
 
 const CORE_TAG_PREFIX: &str = "tag:yaml.org,2002:";
@@ -142,14 +164,18 @@ struct Loader<'a> {
     directives_from: usize,
     stack: Vec<Frame>,
     anchors: HashMap<usize, Anchored>,
+    /// The anchors some alias refers to; only these are kept in `anchors`.
+    aliased: HashSet<usize>,
     /// Nodes copied by aliases so far, in the whole file.
     expansions: usize,
+    /// Nodes copied into `anchors` so far, in the whole file.
+    anchor_copies: usize,
     /// End of the last event's span.
     last_event_end: usize,
 }
 
 impl<'a> Loader<'a> {
-    fn new(text: &'a str, limits: Limits) -> Loader<'a> {
+    fn new(text: &'a str, limits: Limits, aliased: HashSet<usize>) -> Loader<'a> {
         Loader {
             text,
             offsets: Offsets { ascii: text.is_ascii(), chars: CharOffsets::new(text) },
@@ -159,7 +185,9 @@ impl<'a> Loader<'a> {
             directives_from: 0,
             stack: Vec::new(),
             anchors: HashMap::new(),
+            aliased,
             expansions: 0,
+            anchor_copies: 0,
             last_event_end: 0,
         }
     }
@@ -261,7 +289,7 @@ impl<'a> Loader<'a> {
 
     fn issue(&mut self, kind: IssueKind, span: Span, pointer: String) {
         let document = Some(self.document_index());
-        self.parsed.issues.push(Issue { kind, span, pointer, document });
+        self.parsed.push_issue(Issue { kind, span, pointer, document }, self.limits.max_findings);
     }
 
     fn on_scan_error(&mut self, error: &ScanError) {
@@ -514,9 +542,13 @@ impl<'a> Loader<'a> {
 
     /// Attaches a finished node to its parent, or makes it the document's root.
     fn complete(&mut self, node: Node, completed: Completed) -> ControlFlow<()> {
-        // NOTE: every anchored node is cloned when it completes, so anchors nested inside
-        // anchored nodes cost time proportional to their depth times their size.
-        if completed.anchor != 0 {
+        if completed.anchor != 0 && self.aliased.contains(&completed.anchor) {
+            self.anchor_copies += completed.size;
+            if self.anchor_copies > self.limits.max_alias_expansions {
+                let limit = self.limits.max_alias_expansions;
+                self.issue(IssueKind::TooManyAliases { limit }, node.span, self.pointer());
+                return ControlFlow::Break(());
+            }
             let anchored = Anchored { node: node.clone(), size: completed.size, height: completed.height };
             self.anchors.insert(completed.anchor, anchored);
         }

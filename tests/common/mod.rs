@@ -113,3 +113,4 @@ pub fn counted(report: &Value) -> Vec<(String, String)> {
         .map(|d| (d["path"].as_str().unwrap().to_string(), d["code"].as_str().unwrap().to_string()))
         .collect()
 }
+pub mod hostile;

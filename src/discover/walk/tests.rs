@@ -1,3 +1,4 @@
+use std::fs::File;
 use std::os::unix::fs::{symlink, PermissionsExt};
 use std::process::Command;
 
@@ -203,6 +204,19 @@ fn binary_file_skipped_when_walked() {
 }
 
 #[test]
+fn text_with_stray_nul_not_binary() {
+    let dir = TempDir::new().unwrap();
+    let config = write(dir.path(), "config.yaml", b"learning_rate: 0.1\nname: \"a\x00b\"\n");
+    let image = write(dir.path(), "image.json", b"\x89PNG\r\n\x1a\n{\"text\": \"after the signature\"}\x00");
+
+    let walk = walk_root(dir.path(), &WalkOptions::default());
+
+    assert_eq!(relative_files(&walk, dir.path()), ["config.yaml"]);
+    assert_eq!(skip_reason(&walk, &image).as_deref(), Some("binary file"));
+    assert_eq!(skip_reason(&walk, &config), None);
+}
+
+#[test]
 fn utf16_file_not_binary() {
     let dir = TempDir::new().unwrap();
     write(dir.path(), "le.yaml", b"\xFF\xFEa\x00:\x00 \x001\x00");
@@ -350,18 +364,38 @@ fn unreadable_folder_reported() {
 }
 
 #[test]
-fn unreadable_named_file_is_error() {
+fn unreadable_named_file_is_problem() {
     let dir = TempDir::new().unwrap();
     let locked = write(dir.path(), "locked.yaml", b"a: 1\n");
+    let open = write(dir.path(), "open.yaml", b"a: 1\n");
     fs::set_permissions(&locked, fs::Permissions::from_mode(0o000)).unwrap();
     let readable_anyway = File::open(&locked).is_ok();
 
-    let result = walk(std::slice::from_ref(&locked), &WalkOptions::default());
+    let walk = walk(&[locked.clone(), open.clone()], &WalkOptions::default()).unwrap();
 
     if readable_anyway {
         return;
     }
-    let error = result.unwrap_err();
-    assert!(matches!(&error, WalkError::Unreadable { path, .. } if *path == locked), "{error:?}");
-    assert_eq!(error.to_string(), format!("failed to read {}: permission denied", locked.display()));
+    assert_eq!(walk.files, [WalkEntry { path: open, explicit: true }]);
+    assert_eq!(walk.problems, [WalkProblem { path: locked, message: "permission denied".to_string() }]);
+}
+
+#[test]
+fn symlink_leaving_root_named_in_reason() {
+    let outside = TempDir::new().unwrap();
+    let secret = write(outside.path(), "secret.yaml", b"token: 1\n");
+    let dir = TempDir::new().unwrap();
+    let link = dir.path().join("innocent.yaml");
+    symlink(&secret, &link).unwrap();
+    let looping = dir.path().join("loop.yaml");
+    symlink(&looping, &looping).unwrap();
+
+    let walk = walk_root(dir.path(), &WalkOptions::default());
+
+    assert!(walk.files.is_empty(), "{:?}", walk.files);
+    let reason = skip_reason(&walk, &link).unwrap();
+    assert!(reason.contains("outside the checked folder"), "{reason}");
+    assert!(reason.contains("--follow-links"), "{reason}");
+    let reason = skip_reason(&walk, &looping).unwrap();
+    assert!(reason.starts_with("symbolic link loop"), "{reason}");
 }

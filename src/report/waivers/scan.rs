@@ -394,7 +394,8 @@ mod tests {
     fn markdown_front_matter_and_body_comments() {
         let text = "---\n# mlconform: waive[a] reason=y\nlicense: mit\n---\n\n# Card\n\n<!-- mlconform: waive[b] reason=\"z\" -->\n## Limitations\n\nText <!-- mlconform: waive[c] reason=w --> here\n";
         let comments = markdown(text);
-        assert_eq!(lines(&comments), [(2, 3), (8, 9), (11, 11)]);
+        // The front-matter comment above the first key also covers the opening `---`.
+        assert_eq!(lines(&comments), [(1, 3), (8, 9), (11, 11)]);
         let rules: Vec<&str> =
             comments.iter().map(|comment| comment.directive.as_ref().unwrap().rules[0].text.as_str()).collect();
         assert_eq!(rules, ["a", "b", "c"]);

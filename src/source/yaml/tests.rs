@@ -540,7 +540,8 @@ fn alias_key_bomb_stops() {
         text.push_str(&format!("a{level}: &a{level} {{{}}}\n", entries.join(", ")));
     }
     let started = std::time::Instant::now();
-    let parsed = parse(&text, &Limits { max_depth: DEFAULT_MAX_DEPTH, max_alias_expansions: 10_000 });
+    let parsed =
+        parse(&text, &Limits { max_depth: DEFAULT_MAX_DEPTH, max_alias_expansions: 10_000, ..Limits::default() });
     assert!(started.elapsed().as_secs() < 2);
     assert_eq!(parsed.issues.last().unwrap().kind, IssueKind::TooManyAliases { limit: 10_000 });
 }
@@ -548,9 +549,9 @@ fn alias_key_bomb_stops() {
 #[test]
 fn alias_count_within_limit() {
     let text = "a: &a [1, 2]\nb: [*a, *a]\n";
-    let parsed = parse(text, &Limits { max_depth: 10, max_alias_expansions: 6 });
+    let parsed = parse(text, &Limits { max_depth: 10, max_alias_expansions: 6, ..Limits::default() });
     assert!(parsed.issues.is_empty(), "{:?}", parsed.issues);
-    let parsed = parse(text, &Limits { max_depth: 10, max_alias_expansions: 5 });
+    let parsed = parse(text, &Limits { max_depth: 10, max_alias_expansions: 5, ..Limits::default() });
     assert_eq!(parsed.issues[0].kind, IssueKind::TooManyAliases { limit: 5 });
     assert_eq!(parsed.issues[0].pointer, "/b/1");
 }
@@ -558,10 +559,10 @@ fn alias_count_within_limit() {
 #[test]
 fn alias_depth_counted() {
     let text = "a: &a [[[1]]]\nb: [[*a]]\n";
-    let parsed = parse(text, &Limits { max_depth: 5, max_alias_expansions: 100 });
+    let parsed = parse(text, &Limits { max_depth: 5, max_alias_expansions: 100, ..Limits::default() });
     assert_eq!(parsed.issues[0].kind, IssueKind::TooDeep { limit: 5 });
     assert_eq!(slice(text, parsed.issues[0].span), "*a");
-    assert!(parse(text, &Limits { max_depth: 6, max_alias_expansions: 100 }).issues.is_empty());
+    assert!(parse(text, &Limits { max_depth: 6, max_alias_expansions: 100, ..Limits::default() }).issues.is_empty());
 }
 
 #[test]
@@ -664,8 +665,8 @@ fn depth_case_50000() {
 #[test]
 fn depth_at_limit_accepted() {
     let text = "a:\n  b:\n    - [x]\n";
-    assert!(parse(text, &Limits { max_depth: 4, max_alias_expansions: 10 }).issues.is_empty());
-    let parsed = parse(text, &Limits { max_depth: 3, max_alias_expansions: 10 });
+    assert!(parse(text, &Limits { max_depth: 4, max_alias_expansions: 10, ..Limits::default() }).issues.is_empty());
+    let parsed = parse(text, &Limits { max_depth: 3, max_alias_expansions: 10, ..Limits::default() });
     assert_eq!(parsed.issues[0].kind, IssueKind::TooDeep { limit: 3 });
     assert_eq!(position(text, parsed.issues[0].span.start), (3, 7));
     assert_eq!(parsed.issues[0].pointer, "/a/b/0");
