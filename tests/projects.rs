@@ -98,7 +98,7 @@ fn consistent_project_checks_every_kind() {
 fn dataset_without_card_reported() {
     let finding = only_cross_file_finding("dataset-card-missing", "MLC005");
     assert_eq!(Place::of(&finding), Place::new("README.md", 7, 5, "/datasets/0"));
-    assert!(finding["message"].as_str().unwrap().contains("\"penguin-census\""), "{finding:#}");
+    assert!(finding["message"].as_str().unwrap().contains("\"./data/penguin-census\""), "{finding:#}");
 }
 
 #[test]
