@@ -115,12 +115,19 @@ pub fn decode(bytes: &[u8]) -> Result<String, DecodeError> {
         Some(rest) => (UTF8_BOM.len(), rest),
         None => (0, bytes),
     };
-    let text = std::str::from_utf8(rest)
-        .map_err(|error| DecodeError::new(skipped + error.valid_up_to(), DecodeProblem::InvalidUtf8))?;
-    if let Some(at) = text.find('\0') {
+    // The first bad byte wins, so a NUL before invalid UTF-8 is the problem reported.
+    let valid = match std::str::from_utf8(rest) {
+        Ok(_) => rest.len(),
+        Err(error) => error.valid_up_to(),
+    };
+    if let Some(at) = rest[..valid].iter().position(|&byte| byte == 0) {
         return Err(DecodeError::new(skipped + at, DecodeProblem::NulByte));
     }
-    Ok(text.to_string())
+    if valid < rest.len() {
+        return Err(DecodeError::new(skipped + valid, DecodeProblem::InvalidUtf8));
+    }
+    // The bytes were validated above.
+    Ok(String::from_utf8_lossy(rest).into_owned())
 }
 
 /// Decodes UTF-16 code units after a 2-byte byte order mark; offsets count the mark.
@@ -284,6 +291,7 @@ mod tests {
     fn decode_reports_byte_offsets() {
         assert_eq!(decode(b"ab\xFFcd").unwrap_err(), DecodeError::new(2, DecodeProblem::InvalidUtf8));
         assert_eq!(decode(b"ab\0cd").unwrap_err(), DecodeError::new(2, DecodeProblem::NulByte));
+        assert_eq!(decode(b"a\0\xFFb").unwrap_err(), DecodeError::new(1, DecodeProblem::NulByte));
         assert_eq!(decode(b"\xEF\xBB\xBFab\xFF").unwrap_err(), DecodeError::new(5, DecodeProblem::InvalidUtf8));
         assert_eq!(decode(&utf16_le("ab\0")).unwrap_err(), DecodeError::new(6, DecodeProblem::NulByte));
         let mut odd = utf16_le("ab");
