@@ -172,6 +172,8 @@ pub struct Tokenizer<R> {
     reader: R,
     dialect: Dialect,
     buf: Vec<u8>,
+    /// How many bytes one read fills.
+    chunk: usize,
     /// Bytes of `buf` that are read and validated; a partial character may follow, up to
     /// `filled`.
     len: usize,
@@ -208,10 +210,19 @@ pub struct Tokenizer<R> {
 
 impl<R: Read + Seek> Tokenizer<R> {
     pub fn new(reader: R, dialect: Dialect) -> Tokenizer<R> {
+        Tokenizer::with_chunk_size(reader, dialect, CHUNK)
+    }
+
+    /// Creates a tokenizer that reads `chunk` bytes at a time (at least 4, so that a carried
+    /// partial character always fits). Small chunks put chunk boundaries inside short inputs,
+    /// which is how the tests and the fuzzer reach the code that joins chunks.
+    pub fn with_chunk_size(reader: R, dialect: Dialect, chunk: usize) -> Tokenizer<R> {
+        let chunk = chunk.max(4);
         Tokenizer {
             reader,
             dialect,
-            buf: vec![0; CHUNK + 8],
+            buf: vec![0; chunk + 8],
+            chunk,
             len: 0,
             filled: 0,
             at: 0,
@@ -305,8 +316,8 @@ impl<R: Read + Seek> Tokenizer<R> {
         self.at = 0;
         self.filled = carried;
         let mut read_any = false;
-        while self.filled < CHUNK {
-            let count = self.reader.read(&mut self.buf[self.filled..CHUNK])?;
+        while self.filled < self.chunk {
+            let count = self.reader.read(&mut self.buf[self.filled..self.chunk])?;
             if count == 0 {
                 self.eof = true;
                 break;
@@ -652,8 +663,21 @@ mod tests {
     type FieldAt = (String, u64, u64);
 
     /// Reads every record's fields, and returns them with the problems found.
+    ///
+    /// Short inputs fit in one chunk, so each is also read 4 to 9 bytes at a time, and must
+    /// give the same records and problems: chunk boundaries then fall at every place.
     fn read_all(bytes: &[u8], dialect: Dialect) -> (Vec<Vec<FieldAt>>, Vec<SyntaxProblem>) {
-        let mut tokenizer = Tokenizer::new(Cursor::new(bytes.to_vec()), dialect);
+        let whole = read_in_chunks(bytes, dialect.clone(), CHUNK);
+        if bytes.len() < 4096 {
+            for chunk in 4..10 {
+                assert_eq!(read_in_chunks(bytes, dialect.clone(), chunk), whole, "read {chunk} bytes at a time");
+            }
+        }
+        whole
+    }
+
+    fn read_in_chunks(bytes: &[u8], dialect: Dialect, chunk: usize) -> (Vec<Vec<FieldAt>>, Vec<SyntaxProblem>) {
+        let mut tokenizer = Tokenizer::with_chunk_size(Cursor::new(bytes.to_vec()), dialect, chunk);
         let mut records = Vec::new();
         let mut problems = Vec::new();
         while tokenizer.read_record().unwrap() {
