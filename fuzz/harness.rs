@@ -13,7 +13,14 @@ use std::sync::{Arc, LazyLock};
 use mlconform::check::describe_issue;
 use mlconform::report::{self, Finding, Report, SourceText};
 use mlconform::schema::{self, Compiled, Validators};
-use mlconform::source::{self, frontmatter, read, Limits, Node, Parsed, Span, Value};
+use std::path::{Path, PathBuf};
+
+use mlconform::config;
+use mlconform::data::{self, csv};
+use mlconform::discover::Format;
+use mlconform::report::ToolError;
+use mlconform::rules::loader;
+use mlconform::source::{self, frontmatter, read, Limits, LineIndex, Node, Parsed, Span, Value};
 
 /// Limits small enough that fuzzed inputs reach them often.
 const TINY: Limits = Limits { max_depth: 6, max_alias_expansions: 40, max_findings: 3 };
@@ -158,6 +165,186 @@ pub fn schema_findings(data: &[u8]) {
             for finding in findings {
                 assert_span(text, finding.span, "schema finding");
             }
+        }
+    }
+}
+
+/// Picks a CSV dialect from the bits of one byte, so that the fuzzer explores every option.
+fn dialect_from(bits: u8) -> csv::Dialect {
+    let base = csv::Dialect::csv();
+    let mut dialect = csv::Dialect { delimiter: [b',', b'\t', b';', b'|'][usize::from(bits & 3)], ..base };
+    if bits & 4 != 0 {
+        dialect.quote = None;
+    }
+    if bits & 8 != 0 {
+        dialect.double_quote = false;
+        dialect.escape = Some(b'\\');
+    }
+    dialect.skip_initial_space = bits & 16 != 0;
+    if bits & 32 != 0 {
+        dialect.comment = Some(b'#');
+    }
+    dialect
+}
+
+/// One field as the tokenizer gave it: value, start, end, quoted.
+type TokenField = (String, csv::Pos, csv::Pos, bool);
+
+/// Tokenizes `bytes`, reading `chunk` bytes at a time, or the tokenizer's usual amount.
+fn tokenize(
+    bytes: &[u8],
+    dialect: csv::Dialect,
+    chunk: Option<usize>,
+) -> (Vec<Vec<TokenField>>, Vec<csv::SyntaxProblem>) {
+    let reader = std::io::Cursor::new(bytes);
+    let mut tokenizer = match chunk {
+        Some(chunk) => csv::Tokenizer::with_chunk_size(reader, dialect, chunk),
+        None => csv::Tokenizer::new(reader, dialect),
+    };
+    let mut records = Vec::new();
+    let mut problems = Vec::new();
+    while tokenizer.read_record().expect("reading a slice cannot fail") {
+        problems.extend(tokenizer.take_problems());
+        let record = tokenizer.record();
+        assert!(record.start <= record.end, "record ends before it starts: {:?}", record.start);
+        let fields = (0..record.len())
+            .map(|i| {
+                let field = &record.fields[i];
+                (record.value(i).to_string(), field.start, field.end, field.quoted)
+            })
+            .collect();
+        records.push(fields);
+    }
+    problems.extend(tokenizer.take_problems());
+    (records, problems)
+}
+
+/// Panics unless `pos` is the place of its byte offset in `text`.
+fn assert_pos(text: &str, lines: &LineIndex, pos: csv::Pos, what: &str) {
+    let offset = usize::try_from(pos.offset).expect("offset fits");
+    assert!(
+        offset <= text.len() && text.is_char_boundary(offset),
+        "{what}: offset {offset} is not a place in the text"
+    );
+    let expected = lines.position(text, offset);
+    assert_eq!(
+        (pos.line, pos.column),
+        (expected.line as u64, expected.column as u64),
+        "{what}: line and column disagree with offset {offset}"
+    );
+}
+
+/// The CSV tokenizer. The first byte picks the dialect and a chunk size; the rest is the
+/// file. The tokenizer must give the same records and problems whether it reads the file
+/// in one chunk or a few bytes at a time, and on valid UTF-8 every field's line and column
+/// must be those of its byte offset.
+pub fn csv(data: &[u8]) {
+    let Some((&bits, bytes)) = data.split_first() else { return };
+    let dialect = dialect_from(bits);
+    let chunk = [4, 5, 7, 64][usize::from(bits >> 6)];
+    let whole = tokenize(bytes, dialect.clone(), None);
+    let chunked = tokenize(bytes, dialect, Some(chunk));
+    assert_eq!(whole, chunked, "reading {chunk} bytes at a time changes the result");
+
+    let text = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let Ok(text) = std::str::from_utf8(text) else { return };
+    if text.contains('\0') {
+        return;
+    }
+    let lines = LineIndex::new(text);
+    let mut previous = csv::Pos::START;
+    for field in whole.0.iter().flatten() {
+        let (_, start, end, _) = field;
+        assert_pos(text, &lines, *start, "field start");
+        assert_pos(text, &lines, *end, "field end");
+        assert!(start <= end, "field ends before it starts at {start:?}");
+        assert!(previous <= *start, "fields out of order at {start:?}");
+        previous = *end;
+    }
+    for problem in &whole.1 {
+        assert_pos(text, &lines, problem.at, "problem");
+    }
+}
+
+/// Panics unless `location` points at a place in `text` whose line and column it gives.
+fn assert_location(text: &str, lines: &LineIndex, location: &report::Location, what: &str) {
+    assert_span(text, location.span, what);
+    let expected = lines.position(text, location.span.start);
+    assert_eq!(
+        (location.line, location.column),
+        (expected.line, expected.column),
+        "{what}: line and column disagree with byte {}",
+        location.span.start
+    );
+}
+
+/// The data check of one file: the first byte picks CSV, TSV, JSON Lines or JSON records;
+/// the rest is written to a temporary file, which the check reads as it reads a user's file.
+/// Every finding placed in the file must point where its line and column say.
+pub fn data_file(data: &[u8]) {
+    let Some((&bits, bytes)) = data.split_first() else { return };
+    let (format, extension) =
+        [(Format::Csv, "csv"), (Format::Tsv, "tsv"), (Format::JsonLines, "jsonl"), (Format::Json, "json")]
+            [usize::from(bits & 3)];
+    let path = scratch_file(extension, bytes);
+    let outcome = data::check_data_file(&path, format, &data::DataOptions::default(), None);
+    let text = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let Ok(text) = std::str::from_utf8(text) else { return };
+    if text.contains('\0') {
+        return;
+    }
+    let lines = LineIndex::new(text);
+    for finding in &outcome.findings {
+        assert_location(text, &lines, &finding.location, &finding.code);
+    }
+}
+
+/// Writes `bytes` to this process's scratch file with `extension` and returns its path. The
+/// file lives in shared memory where there is some, so that the fuzzer does not wear a disk.
+fn scratch_file(extension: &str, bytes: &[u8]) -> PathBuf {
+    let folder = [Path::new("/dev/shm"), &std::env::temp_dir()]
+        .into_iter()
+        .find(|folder| folder.is_dir())
+        .map(Path::to_path_buf)
+        .unwrap_or_else(std::env::temp_dir);
+    let path = folder.join(format!("mlconform-fuzz-{}.{extension}", std::process::id()));
+    std::fs::write(&path, bytes).expect("the scratch file can be written");
+    path
+}
+
+/// Panics unless every located error lies in `text` at the line and column it gives.
+fn assert_errors_located(text: &str, errors: &[ToolError]) {
+    let lines = LineIndex::new(text);
+    for error in errors {
+        assert!(!error.message.is_empty(), "an error without a message");
+        if let Some(location) = &error.location {
+            assert_location(text, &lines, location, &error.message);
+        }
+    }
+}
+
+/// The rule-pack loader: parse, validation against the pack schema, and compilation of every
+/// rule (JSONPath, regular expressions, schema fragments, message templates).
+pub fn rule_pack(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else { return };
+    for limits in limit_sets() {
+        let origin = loader::Origin::File(PathBuf::from("/fuzz/pack.yaml"));
+        if let Err(errors) = loader::load("pack.yaml", text, origin, &limits) {
+            let errors: Vec<ToolError> = errors.into_iter().map(loader::PackError::into_tool_error).collect();
+            // The loader strips a byte order mark before it parses, so positions count from
+            // after it.
+            assert_errors_located(text.strip_prefix('\u{feff}').unwrap_or(text), &errors);
+        }
+    }
+}
+
+/// The configuration loader, on the text both as `mlconform.toml` and as `pyproject.toml`.
+pub fn config(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else { return };
+    for name in [config::CONFIG_FILE, config::PYPROJECT_FILE] {
+        let path = Path::new("/fuzz").join(name);
+        if let Err(errors) = config::parse(&path, name.to_string(), text) {
+            assert_errors_located(text, &errors);
         }
     }
 }

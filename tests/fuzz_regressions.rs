@@ -17,6 +17,10 @@ const TARGETS: &[(&str, Target)] = &[
     ("front_matter", harness::front_matter),
     ("decode", harness::decode),
     ("schema_findings", harness::schema_findings),
+    ("csv", harness::csv),
+    ("data_file", harness::data_file),
+    ("rule_pack", harness::rule_pack),
+    ("config", harness::config),
 ];
 
 #[test]

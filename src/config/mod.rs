@@ -53,6 +53,7 @@ use crate::source::Span;
 
 pub use apply::apply;
 pub use discover::{Configs, ForcedKind, RunSettings};
+pub use parse::parse;
 pub use pattern::{ExcludeSet, PathPattern, Selector};
 
 /// The file name of a stand-alone configuration.

@@ -58,6 +58,16 @@ pub(super) fn load(path: &Path, display: String) -> Result<Option<Config>, Vec<T
             error.valid_up_to()
         ))]
     })?;
+    parse(path, display, text)
+}
+
+/// Reads configuration `text` as the contents of the file at `path` (absolute), displayed as
+/// `display`. A `pyproject.toml` path selects the `[tool.mlconform]` table.
+///
+/// # Errors
+///
+/// As [`load`], without the reading errors.
+pub fn parse(path: &Path, display: String, text: &str) -> Result<Option<Config>, Vec<ToolError>> {
     let pyproject = path.file_name().is_some_and(|name| name == PYPROJECT_FILE);
     let source = SourceText::new(display, text.to_string());
 
