@@ -40,7 +40,7 @@ while IFS= read -r -d '' file; do
         *.jsonl | *.ndjson) seed data_file "$file" '\x02' ;;
         *.toml) seed config "$file" ;;
     esac
-done < <(find "${sources[@]}" -type f -size -1M -print0)
+done < <(find "${sources[@]}" -type f -size -1024k -print0)
 
 # Rule packs: one seed per rule, each a whole pack with that rule alone, so that inputs stay
 # small enough to mutate quickly.
