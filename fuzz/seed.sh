@@ -71,6 +71,11 @@ if cargo run --quiet --release -- init "$project" >/dev/null 2>&1 && [ -f "$proj
 fi
 rm -rf "$project"
 
+# The inputs kept as regression tests are seeds too.
+for folder in "$root"/fuzz/regressions/*/; do
+    cp "$folder"* "$corpus/$(basename "$folder")/"
+done
+
 for folder in "$corpus"/*; do
     printf '%-16s %6d inputs\n' "$(basename "$folder")" "$(find "$folder" -type f | wc -l)"
 done
