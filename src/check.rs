@@ -86,6 +86,22 @@ struct FileOutcome {
     omitted: summarise::Counts,
 }
 
+impl FileOutcome {
+    /// Ends the outcome of a file that could not be read: `finding` says why.
+    fn unreadable(mut self, path: String, finding: Finding) -> FileOutcome {
+        self.file = Some(FileReport {
+            path,
+            kind: None,
+            flavor: None,
+            schemas: Vec::new(),
+            status: Status::Error,
+            reason: None,
+        });
+        self.findings.push(finding);
+        self
+    }
+}
+
 /// Runs `mlconform check` over `paths`: schemas per file, then the selected rule packs over
 /// the whole project. A rule pack that does not load is a tool error, and nothing is checked.
 pub fn run_check(paths: &[PathBuf], options: &CheckOptions) -> Report {
@@ -384,18 +400,7 @@ fn check_file(path: &Path, explicit: bool, options: &CheckOptions, validators: &
 
     let source = match read::read_source(path, &display, format, options) {
         Ok(source) => source,
-        Err(finding) => {
-            outcome.file = Some(FileReport {
-                path: display,
-                kind: None,
-                flavor: None,
-                schemas: Vec::new(),
-                status: Status::Error,
-                reason: None,
-            });
-            outcome.findings.push(*finding);
-            return outcome;
-        }
+        Err(finding) => return outcome.unreadable(display, *finding),
     };
     let format = format.unwrap_or_else(|| sniff_format(&source.text));
     if source.text.trim().is_empty() && options.forced_kind.is_none() {
@@ -796,18 +801,7 @@ fn validate_file(path: &Path, explicit: bool, schema: &UserSchema, options: &Che
     };
     let source = match read::read_source(path, &display, format, options) {
         Ok(source) => source,
-        Err(finding) => {
-            outcome.file = Some(FileReport {
-                path: display,
-                kind: None,
-                flavor: None,
-                schemas: Vec::new(),
-                status: Status::Error,
-                reason: None,
-            });
-            outcome.findings.push(*finding);
-            return outcome;
-        }
+        Err(finding) => return outcome.unreadable(display, *finding),
     };
     let format = format.unwrap_or_else(|| sniff_format(&source.text));
     let mut parsed = parse(format, &source.text, &options.limits);

@@ -7,10 +7,10 @@ use std::io::Read;
 use std::path::Path;
 use std::sync::Arc;
 
-use super::{CheckOptions, FileOutcome};
+use super::{file_status, CheckOptions, FileOutcome};
 use crate::data::{self, RecordSchema};
 use crate::discover::Format;
-use crate::report::{FileReport, Finding, Report, Severity, SourceText, Status};
+use crate::report::{FileReport, Finding, Report, Severity, SourceText};
 use crate::scaler::{self, ScalerCheck};
 use crate::schema::user::{self, UserSchemaOptions};
 use crate::source::Node;
@@ -69,13 +69,7 @@ pub(super) fn check_data(path: &Path, format: Format, options: &CheckOptions, re
         _ => "csv",
     };
     outcome.measures = checked.measures;
-    let status = if checked.unreadable {
-        Status::Error
-    } else if outcome.findings.iter().any(|finding| finding.severity == Severity::Error) {
-        Status::Fail
-    } else {
-        Status::Pass
-    };
+    let status = file_status(checked.unreadable, &outcome.findings, outcome.omitted);
     outcome.file = Some(FileReport {
         path: display,
         kind: Some("data".to_string()),
@@ -99,13 +93,7 @@ pub(super) fn validate_data(
     let checked = data::validate_data_file(path, format, &options.data, &record);
     let mut outcome = FileOutcome { findings: checked.findings, ..FileOutcome::default() };
     attach_source(path, &mut outcome.findings);
-    let status = if checked.unreadable {
-        Status::Error
-    } else if outcome.findings.iter().any(|finding| finding.severity == Severity::Error) {
-        Status::Fail
-    } else {
-        Status::Pass
-    };
+    let status = file_status(checked.unreadable, &outcome.findings, outcome.omitted);
     outcome.file = Some(FileReport {
         path: display,
         kind: None,

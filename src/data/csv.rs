@@ -513,14 +513,7 @@ impl<R: Read + Seek> Tokenizer<R> {
                     return false;
                 }
                 self.begin_field(false);
-                if byte == self.dialect.delimiter {
-                    self.end_field();
-                    self.advance(byte);
-                    return false;
-                }
-                if is_break {
-                    let ready = self.end_record();
-                    self.advance(byte);
+                if let Some(ready) = self.separator(byte, is_break) {
                     return ready;
                 }
                 self.push_byte(byte);
@@ -529,23 +522,11 @@ impl<R: Read + Seek> Tokenizer<R> {
                 false
             }
             State::Unquoted => {
-                if byte == self.dialect.delimiter {
-                    self.end_field();
-                    self.advance(byte);
-                    self.state = State::FieldStart;
-                    return false;
-                }
-                if is_break {
-                    let ready = self.end_record();
-                    self.advance(byte);
+                if let Some(ready) = self.separator(byte, is_break) {
                     return ready;
                 }
                 if Some(byte) == self.dialect.quote && self.literal_quote != Some(self.offset_before()) {
-                    self.problems.push(SyntaxProblem {
-                        kind: ProblemKind::StrayQuote { after_closing: false },
-                        at: Pos { offset: self.offset_before(), ..self.pos },
-                        file_offset: self.offset_before() + self.bom,
-                    });
+                    self.stray_quote(false);
                 }
                 self.push_byte(byte);
                 self.advance(byte);
@@ -575,22 +556,10 @@ impl<R: Read + Seek> Tokenizer<R> {
                     self.state = State::Quoted;
                     return false;
                 }
-                if byte == self.dialect.delimiter {
-                    self.end_field();
-                    self.advance(byte);
-                    self.state = State::FieldStart;
-                    return false;
-                }
-                if is_break {
-                    let ready = self.end_record();
-                    self.advance(byte);
+                if let Some(ready) = self.separator(byte, is_break) {
                     return ready;
                 }
-                self.problems.push(SyntaxProblem {
-                    kind: ProblemKind::StrayQuote { after_closing: true },
-                    at: Pos { offset: self.offset_before(), ..self.pos },
-                    file_offset: self.offset_before() + self.bom,
-                });
+                self.stray_quote(true);
                 self.quote_open = None;
                 self.push_byte(byte);
                 self.advance(byte);
@@ -640,6 +609,34 @@ impl<R: Read + Seek> Tokenizer<R> {
             }
         }
         Ok(false)
+    }
+
+    /// Ends the field at a delimiter, or the record at a line break, after `byte`. Returns
+    /// whether a record is ready, or `None` when `byte` separates nothing.
+    fn separator(&mut self, byte: u8, is_break: bool) -> Option<bool> {
+        if byte == self.dialect.delimiter {
+            self.end_field();
+            self.advance(byte);
+            self.state = State::FieldStart;
+            return Some(false);
+        }
+        if is_break {
+            let ready = self.end_record();
+            self.advance(byte);
+            return Some(ready);
+        }
+        None
+    }
+
+    /// Reports a quote inside an unquoted field, or text right after a closing quote, at the
+    /// byte just read.
+    fn stray_quote(&mut self, after_closing: bool) {
+        let at = Pos { offset: self.offset_before(), ..self.pos };
+        self.problems.push(SyntaxProblem {
+            kind: ProblemKind::StrayQuote { after_closing },
+            at,
+            file_offset: at.offset + self.bom,
+        });
     }
 
     /// Emits the last record when the file does not end with a line break.

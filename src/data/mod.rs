@@ -98,6 +98,20 @@ pub struct DataOutcome {
     pub unreadable: bool,
 }
 
+impl DataOutcome {
+    /// Ends the outcome of a file whose reading failed with `error`.
+    fn unreadable(mut self, display: &str, error: &std::io::Error) -> DataOutcome {
+        self.findings.push(Finding::new(
+            "read-error",
+            Severity::Error,
+            format!("cannot read the file: {error}"),
+            Location::file(display),
+        ));
+        self.unreadable = true;
+        self
+    }
+}
+
 /// Returns the table layout of a data file of `format` under the dialect that describes it,
 /// and the dialect properties that cannot be used.
 pub fn table_format(
@@ -220,14 +234,7 @@ pub fn check_data_file(
         table::read_table(path, &layout, &mut fanout)
     };
     if let Err(error) = result {
-        outcome.findings.push(Finding::new(
-            "read-error",
-            Severity::Error,
-            format!("cannot read the file: {error}"),
-            Location::file(&display),
-        ));
-        outcome.unreadable = true;
-        return outcome;
+        return outcome.unreadable(&display, &error);
     }
 
     let mut measures = quality.measures(&display, layout.name(), description.schema_origin);
@@ -263,14 +270,7 @@ pub fn validate_data_file(
         table::read_table(path, &layout, &mut fanout)
     };
     if let Err(error) = result {
-        outcome.findings.push(Finding::new(
-            "read-error",
-            Severity::Error,
-            format!("cannot read the file: {error}"),
-            Location::file(&display),
-        ));
-        outcome.unreadable = true;
-        return outcome;
+        return outcome.unreadable(&display, &error);
     }
     outcome.findings.extend(validator.findings.finish());
     outcome.findings.extend(rows.findings.finish());
