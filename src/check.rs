@@ -147,7 +147,10 @@ where
     }
 
     let check_one = |entry: &discover::WalkEntry| -> FileOutcome {
-        match panic::catch_unwind(AssertUnwindSafe(|| check(entry))) {
+        match panic::catch_unwind(AssertUnwindSafe(|| {
+            injected_panic("check", &entry.path);
+            check(entry)
+        })) {
             Ok(mut outcome) => {
                 // A file the user named is expected to be checked: skipping it is worth a warning,
                 // not only a line under --verbose.
@@ -163,23 +166,8 @@ where
                 outcome
             }
             Err(payload) => {
-                let detail = payload
-                    .downcast_ref::<&str>()
-                    .map(|text| text.to_string())
-                    .or_else(|| payload.downcast_ref::<String>().cloned())
-                    .unwrap_or_else(|| "unknown panic".to_string());
-                let message = format!("internal error while checking {}: {detail}", display_path(&entry.path));
-                FileOutcome {
-                    tool_errors: vec![ToolError {
-                        message,
-                        location: None,
-                        source: None,
-                        help: Some(
-                            "please report this as a bug in mlconform, with the file if you can share it".to_string(),
-                        ),
-                    }],
-                    ..FileOutcome::default()
-                }
+                let doing = format!("checking {}", display_path(&entry.path));
+                FileOutcome { tool_errors: vec![ToolError::internal(&doing, &*payload)], ..FileOutcome::default() }
             }
         }
     };
@@ -236,6 +224,24 @@ where
 }
 
 /// Returns the project roots: each folder named, and the folder holding each file named.
+/// The variable that makes a debug build panic on purpose, so that tests can show that a panic
+/// in the work on one file is caught. Its value is `STAGE:FILE NAME`, where the stage is
+/// `check` (reading, parsing, validating) or `rules`. Release builds ignore it.
+pub const INJECT_PANIC_VARIABLE: &str = "MLCONFORM_DEBUG_INJECT_PANIC";
+
+/// Panics when a debug build is asked to by [`INJECT_PANIC_VARIABLE`] for `stage` and a file
+/// named like `path`'s last component.
+pub(crate) fn injected_panic(stage: &str, path: &Path) {
+    if !cfg!(debug_assertions) {
+        return;
+    }
+    let Ok(wanted) = std::env::var(INJECT_PANIC_VARIABLE) else { return };
+    let name = path.file_name().map(|name| name.to_string_lossy());
+    if wanted.split_once(':').is_some_and(|(at, file)| at == stage && name.as_deref() == Some(file)) {
+        panic!("panic injected by {INJECT_PANIC_VARIABLE}");
+    }
+}
+
 fn project_roots(paths: &[PathBuf]) -> Vec<PathBuf> {
     paths
         .iter()

@@ -363,3 +363,42 @@ fn can_drop_read_permission() -> bool {
     fs::set_permissions(&path, fs::Permissions::from_mode(0o000)).unwrap();
     fs::read(&path).is_err()
 }
+
+/// Runs `check --format json` on the example project with a panic injected at `stage` in the
+/// work on `file`.
+fn check_with_injected_panic(stage: &str, file: &str) -> common::Run {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_mlconform"))
+        .args(["check", "--format", "json", "fixtures/example-project"])
+        .current_dir(common::root())
+        .env(mlconform::check::INJECT_PANIC_VARIABLE, format!("{stage}:{file}"))
+        .output()
+        .expect("the binary runs");
+    common::Run {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+#[test]
+fn panic_in_one_file_is_an_internal_error_and_the_run_goes_on() {
+    if !cfg!(debug_assertions) {
+        // Release builds ignore the injection variable.
+        return;
+    }
+    for stage in ["check", "rules"] {
+        let run = check_with_injected_panic(stage, "ds_config.json");
+
+        assert_eq!(run.code, 2, "{stage}: a caught panic is a tool error\nstderr:\n{}", run.stderr);
+        let report = run.json();
+        let errors = report["tool_errors"].as_array().unwrap();
+        assert_eq!(errors.len(), 1, "{stage}: {errors:?}");
+        let message = errors[0]["message"].as_str().unwrap();
+        assert!(message.starts_with("internal error while"), "{stage}: {message}");
+        assert!(message.contains("configs/ds_config.json"), "{stage}: the error names the file: {message}");
+        // The other files are still checked and their findings reported.
+        let paths: BTreeSet<&str> =
+            report["diagnostics"].as_array().unwrap().iter().filter_map(|d| d["path"].as_str()).collect();
+        assert!(paths.iter().any(|path| path.ends_with("inference-service.yaml")), "{stage}: {paths:?}");
+    }
+}

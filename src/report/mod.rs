@@ -260,6 +260,24 @@ pub struct ToolError {
     pub help: Option<String>,
 }
 
+impl ToolError {
+    /// Reports a panic caught while `doing` something (`checking data/train.csv`), with the
+    /// panic's message from `payload`.
+    pub fn internal(doing: &str, payload: &(dyn std::any::Any + Send)) -> ToolError {
+        let detail = payload
+            .downcast_ref::<&str>()
+            .map(|text| text.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic".to_string());
+        ToolError {
+            message: format!("internal error while {doing}: {detail}"),
+            location: None,
+            source: None,
+            help: Some("please report this as a bug in mlconform, with the file if you can share it".to_string()),
+        }
+    }
+}
+
 /// Everything one run found.
 #[derive(Debug, Clone, Default)]
 pub struct Report {

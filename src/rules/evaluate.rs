@@ -26,21 +26,11 @@ pub fn evaluate(rules: &RuleSet, project: &Project) -> (Vec<Finding>, Vec<ToolEr
         .artifacts
         .par_iter()
         .map(|artifact| {
-            panic::catch_unwind(AssertUnwindSafe(|| evaluate_artifact(rules, project, artifact))).map_err(|payload| {
-                let detail = payload
-                    .downcast_ref::<&str>()
-                    .map(|text| text.to_string())
-                    .or_else(|| payload.downcast_ref::<String>().cloned())
-                    .unwrap_or_else(|| "unknown panic".to_string());
-                Box::new(ToolError {
-                    message: format!("internal error while running rules on {}: {detail}", artifact.path),
-                    location: None,
-                    source: None,
-                    help: Some(
-                        "please report this as a bug in mlconform, with the file if you can share it".to_string(),
-                    ),
-                })
-            })
+            panic::catch_unwind(AssertUnwindSafe(|| {
+                crate::check::injected_panic("rules", std::path::Path::new(&artifact.path));
+                evaluate_artifact(rules, project, artifact)
+            }))
+            .map_err(|payload| Box::new(ToolError::internal(&format!("running rules on {}", artifact.path), &*payload)))
         })
         .collect();
 
