@@ -645,6 +645,11 @@ impl<R: Read + Seek> Tokenizer<R> {
         match self.state {
             State::FieldStart if self.record.fields.is_empty() => false,
             State::Comment => false,
+            State::FieldStart => {
+                // A delimiter was the last byte: the record ends with an empty field there.
+                self.begin_field(false);
+                self.end_record()
+            }
             _ => self.end_record(),
         }
     }
@@ -702,6 +707,13 @@ mod tests {
         assert_eq!(positions(&lf.0), positions(&cr.0));
         assert_eq!(lf.0[2][0], ("2".to_string(), 4, 1));
         assert_eq!(crlf.0[1][1].0, "x\r\ny");
+    }
+
+    #[test]
+    fn empty_last_field_at_end_of_file_is_empty_and_placed_after_the_delimiter() {
+        let (records, problems) = read_all(b"a,b\n1,", Dialect::csv());
+        assert!(problems.is_empty());
+        assert_eq!(records[1], vec![("1".to_string(), 2, 1), (String::new(), 2, 3)]);
     }
 
     #[test]

@@ -149,7 +149,10 @@ pub fn read(file: File, visitor: &mut dyn TableVisitor) -> io::Result<u64> {
         }
         let bom = (line.len() - body.len()) as u64;
         let start = pos;
-        pos.line += 1;
+        // Records end at `\n` only, but a lone `\r` inside one still starts a new line for
+        // positions, as everywhere else in mlconform (and in editors).
+        let lone_crs = body.iter().enumerate().filter(|&(i, &byte)| byte == b'\r' && body.get(i + 1) != Some(&b'\n'));
+        pos.line += 1 + lone_crs.count() as u64;
         pos.column = 1;
         pos.offset += count as u64 - bom;
 
