@@ -87,7 +87,7 @@ struct FileOutcome {
 }
 
 impl FileOutcome {
-    /// Ends the outcome of a file that could not be read: `finding` says why.
+    /// Ends the outcome of a file that could not be read, with `finding` giving the reason.
     fn unreadable(mut self, path: String, finding: Finding) -> FileOutcome {
         self.file = Some(FileReport {
             path,

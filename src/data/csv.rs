@@ -611,8 +611,8 @@ impl<R: Read + Seek> Tokenizer<R> {
         Ok(false)
     }
 
-    /// Ends the field at a delimiter, or the record at a line break, after `byte`. Returns
-    /// whether a record is ready, or `None` when `byte` separates nothing.
+    /// Ends the field at a delimiter, or the record at a line break. Returns whether a record
+    /// is ready, or `None` when `byte` is neither.
     fn separator(&mut self, byte: u8, is_break: bool) -> Option<bool> {
         if byte == self.dialect.delimiter {
             self.end_field();
@@ -710,7 +710,7 @@ mod tests {
     }
 
     #[test]
-    fn empty_last_field_at_end_of_file_is_empty_and_placed_after_the_delimiter() {
+    fn trailing_empty_field_at_end_of_file() {
         let (records, problems) = read_all(b"a,b\n1,", Dialect::csv());
         assert!(problems.is_empty());
         assert_eq!(records[1], vec![("1".to_string(), 2, 1), (String::new(), 2, 3)]);
