@@ -245,6 +245,10 @@ pub fn csv(data: &[u8]) {
     let whole = tokenize(bytes, dialect.clone(), None);
     let chunked = tokenize(bytes, dialect, Some(chunk));
     assert_eq!(whole, chunked, "reading {chunk} bytes at a time changes the result");
+    let mut seen = std::collections::HashSet::new();
+    for problem in &whole.1 {
+        assert!(seen.insert((format!("{:?}", problem.kind), problem.at)), "{problem:?} is reported twice");
+    }
 
     let text = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let Ok(text) = std::str::from_utf8(text) else { return };

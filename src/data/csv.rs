@@ -206,6 +206,8 @@ pub struct Tokenizer<R> {
     done: bool,
     /// The current record was handed out; the next read starts a new one.
     returned: bool,
+    /// The offset that reading reached before it went back to an unclosed quote.
+    scanned_to: Option<u64>,
 }
 
 impl<R: Read + Seek> Tokenizer<R> {
@@ -245,6 +247,7 @@ impl<R: Read + Seek> Tokenizer<R> {
             problems: Vec::new(),
             done: false,
             returned: false,
+            scanned_to: None,
         }
     }
 
@@ -288,7 +291,7 @@ impl<R: Read + Seek> Tokenizer<R> {
                 // Text data has no NUL bytes; past one the file is binary (or a sparse hole),
                 // so reading on would only turn gigabytes of zeros into one endless field.
                 let at = Pos { offset: self.offset(), ..self.pos };
-                self.problems.push(SyntaxProblem { kind: ProblemKind::NulByte, at, file_offset: at.offset + self.bom });
+                self.encoding_problem(ProblemKind::NulByte, at);
                 self.len = self.at;
                 self.filled = self.at;
                 self.eof = true;
@@ -345,6 +348,10 @@ impl<R: Read + Seek> Tokenizer<R> {
             return Ok(false);
         }
         self.validate();
+        if self.at == self.len && !self.eof {
+            // All that is new is the start of a character cut by the chunk's end: read on.
+            return self.fill();
+        }
         Ok(self.at < self.len)
     }
 
@@ -378,6 +385,14 @@ impl<R: Read + Seek> Tokenizer<R> {
         }
     }
 
+    /// Reports invalid UTF-8 or a NUL byte at `at`, unless a read before a rewind reported it.
+    fn encoding_problem(&mut self, kind: ProblemKind, at: Pos) {
+        if self.scanned_to.is_some_and(|end| at.offset <= end) {
+            return;
+        }
+        self.problems.push(SyntaxProblem { kind, at, file_offset: at.offset + self.bom });
+    }
+
     fn offset(&self) -> u64 {
         // Offsets are kept relative to the text after the byte order mark.
         self.base + self.at as u64 - self.bom
@@ -386,11 +401,7 @@ impl<R: Read + Seek> Tokenizer<R> {
     fn invalid_bytes(&mut self, length: usize) {
         let bytes = self.buf[self.at..self.at + length].to_vec();
         let at = Pos { offset: self.offset(), ..self.pos };
-        self.problems.push(SyntaxProblem {
-            kind: ProblemKind::InvalidUtf8 { bytes },
-            at,
-            file_offset: at.offset + self.bom,
-        });
+        self.encoding_problem(ProblemKind::InvalidUtf8 { bytes }, at);
         if self.state == State::FieldStart {
             self.begin_field(false);
             self.state = State::Unquoted;
@@ -591,7 +602,9 @@ impl<R: Read + Seek> Tokenizer<R> {
                     at: open,
                     file_offset: open.offset + self.bom,
                 });
-                // Read again from the quote, which becomes a literal character.
+                // Read again from the quote, which becomes a literal character. Everything up to
+                // here has been scanned, so its encoding problems are already reported.
+                self.scanned_to = Some(self.offset());
                 self.reader.seek(SeekFrom::Start(open.offset + self.bom))?;
                 self.record.buffer.truncate(buffer_len);
                 self.base = open.offset + self.bom;
@@ -722,6 +735,24 @@ mod tests {
         assert!(problems.is_empty());
         assert_eq!(records[0][0], ("id".to_string(), 1, 1));
         assert_eq!(records[0][1], ("a \"b\"".to_string(), 1, 6));
+    }
+
+    #[test]
+    fn character_cut_right_after_bom() {
+        // Read 4 bytes at a time, the first chunk is the byte order mark and half of `é`.
+        let (records, problems) = read_all("\u{feff}é,x\n".as_bytes(), Dialect { header: false, ..Dialect::csv() });
+        assert!(problems.is_empty());
+        assert_eq!(records, vec![vec![("é".to_string(), 1, 1), ("x".to_string(), 1, 3)]]);
+    }
+
+    #[test]
+    fn encoding_problems_reported_once_after_unclosed_quote() {
+        let (_, problems) = read_all(b"a,b\n\"x,\xFF\n1,2\0", Dialect::csv());
+        let kinds: Vec<&ProblemKind> = problems.iter().map(|problem| &problem.kind).collect();
+        assert_eq!(
+            kinds,
+            [&ProblemKind::InvalidUtf8 { bytes: vec![0xFF] }, &ProblemKind::NulByte, &ProblemKind::UnclosedQuote]
+        );
     }
 
     #[test]
