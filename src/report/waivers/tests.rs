@@ -14,12 +14,7 @@ fn finding(path: &str, line: usize, code: &str, rule: Option<(&str, &str)>) -> F
     let mut location = Location::file(path);
     location.line = line;
     let mut finding = Finding::new(code, Severity::Error, format!("{code} at line {line}"), location);
-    finding.rule = rule.map(|(id, name)| RuleRef {
-        id: id.to_string(),
-        name: name.to_string(),
-        status: "stable".to_string(),
-        references: Vec::new(),
-    });
+    finding.rule = rule.map(|(id, name)| RuleRef::stable(id, name));
     finding
 }
 
