@@ -25,6 +25,15 @@ fn scaler_json(options: &[&str], data: &Path) -> Run {
     run(&args)
 }
 
+/// Runs `mlconform scaler --format json OPTIONS --params PARAMS DATA`, with PARAMS and DATA
+/// naming files in `dir`.
+fn scaler_with_params(dir: &Path, params: &str, data: &str, options: &[&str]) -> Run {
+    let params = dir.join(params);
+    let mut args = options.to_vec();
+    args.extend(["--params", params.to_str().unwrap()]);
+    scaler_json(&args, &dir.join(data))
+}
+
 /// Runs `scaler` with `--ddof 1` on `column_name` and returns the sample standard deviation.
 fn sample_std(data: &Path, column_name: &str) -> f64 {
     let run = scaler_json(&["--ddof", "1", "--columns", column_name], data);
@@ -155,20 +164,14 @@ fn case28_large_offset_keeps_variance() {
 
 #[test]
 fn case29_sklearn_params_consistent() {
-    let dir = case("29-scaler-ddof");
-    let params = dir.join("scaler-sklearn.json");
-    let data = dir.join("losses.csv");
-    let run = scaler_json(&["--params", params.to_str().unwrap()], &data);
+    let run = scaler_with_params(&case("29-scaler-ddof"), "scaler-sklearn.json", "losses.csv", &[]);
     assert_eq!(run.code, 0, "{}", run.stdout);
     assert!(diagnostics(&run.json(), None).is_empty(), "{}", run.stdout);
 }
 
 #[test]
 fn case29_r_params_flagged_as_ddof_mismatch() {
-    let dir = case("29-scaler-ddof");
-    let params = dir.join("scaler-r.json");
-    let data = dir.join("losses.csv");
-    let run = scaler_json(&["--params", params.to_str().unwrap()], &data);
+    let run = scaler_with_params(&case("29-scaler-ddof"), "scaler-r.json", "losses.csv", &[]);
     assert_eq!(run.code, 1, "{}", run.stdout);
     let report = run.json();
     assert_eq!(diagnostics(&report, None), vec![diag(4, 12, "scaler-std-mismatch", "/scale")]);
@@ -186,10 +189,7 @@ fn case29_r_params_flagged_as_ddof_mismatch() {
 
 #[test]
 fn case29_r_params_consistent_with_ddof1() {
-    let dir = case("29-scaler-ddof");
-    let params = dir.join("scaler-r.json");
-    let data = dir.join("losses.csv");
-    let run = scaler_json(&["--ddof", "1", "--params", params.to_str().unwrap()], &data);
+    let run = scaler_with_params(&case("29-scaler-ddof"), "scaler-r.json", "losses.csv", &["--ddof", "1"]);
     assert_eq!(run.code, 0, "{}", run.stdout);
     assert_close(number(&column(&run.json(), "val_loss_x100")["std"]), 7.21110, 1e-6, "sample std");
 }
@@ -197,9 +197,7 @@ fn case29_r_params_consistent_with_ddof1() {
 #[test]
 fn worked_example_reports_each_wrong_value() {
     let dir = root().join("fixtures/scaler/standard/invalid/worked-example");
-    let params = dir.join("scaler.json");
-    let data = dir.join("table.csv");
-    let run = scaler_json(&["--params", params.to_str().unwrap()], &data);
+    let run = scaler_with_params(&dir, "scaler.json", "table.csv", &[]);
     assert_eq!(run.code, 1, "{}", run.stdout);
     let report = run.json();
 
