@@ -6,7 +6,7 @@ mod common;
 
 use std::collections::BTreeMap;
 
-use common::{diag, diagnostics, run, shared};
+use common::{diag, diagnostics, files_under, relative_to, run, shared};
 use serde_json::Value;
 
 fn corpus_report() -> Value {
@@ -49,7 +49,8 @@ fn corpus_files_classified_by_kind() {
         kinds.insert(path.split("corpus/").nth(1).unwrap().to_string(), None);
     }
 
-    let on_disk = walk(&shared().join("corpus"));
+    let corpus = shared().join("corpus");
+    let on_disk: Vec<String> = files_under(&corpus).iter().map(|path| relative_to(&corpus, path)).collect();
     assert_eq!(kinds.len(), on_disk.len(), "every corpus file is either checked or skipped");
     for relative in on_disk {
         let expected = expected_kind(&relative);
@@ -130,22 +131,4 @@ fn corpus_croissant_08_reported_once() {
     let report = corpus_report();
     let found = diagnostics(&report, Some("croissant-0.8-titanic.json"));
     assert_eq!(found, vec![diag(2, 15, "schema-version-unsupported", "/@context")]);
-}
-
-/// Relative paths of every file under `dir`.
-fn walk(dir: &std::path::Path) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(folder) = stack.pop() {
-        for entry in std::fs::read_dir(&folder).unwrap().flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                out.push(path.strip_prefix(dir).unwrap().to_string_lossy().replace('\\', "/"));
-            }
-        }
-    }
-    out.sort();
-    out
 }

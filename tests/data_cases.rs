@@ -4,8 +4,53 @@
 
 mod common;
 
-use common::{case, diag, diagnostics, errors, root, run};
+use std::path::Path;
+
+use common::{case, diag, diagnostics, errors, root, run, write_project, Run};
 use serde_json::Value;
+
+/// Runs `mlconform check --format json OPTIONS PATH`.
+fn check_json(options: &[&str], path: &Path) -> Run {
+    let mut args = vec!["check", "--format", "json"];
+    args.extend_from_slice(options);
+    args.push(path.to_str().unwrap());
+    run(&args)
+}
+
+/// Runs `mlconform scaler --format json OPTIONS DATA`.
+fn scaler_json(options: &[&str], data: &Path) -> Run {
+    let mut args = vec!["scaler", "--format", "json"];
+    args.extend_from_slice(options);
+    args.push(data.to_str().unwrap());
+    run(&args)
+}
+
+/// Runs `mlconform scaler --format json OPTIONS --params PARAMS DATA`, with PARAMS and DATA
+/// naming files in `dir`.
+fn scaler_with_params(dir: &Path, params: &str, data: &str, options: &[&str]) -> Run {
+    let params = dir.join(params);
+    let mut args = options.to_vec();
+    args.extend(["--params", params.to_str().unwrap()]);
+    scaler_json(&args, &dir.join(data))
+}
+
+/// Runs `scaler` with `--ddof 1` on `column_name` and returns the sample standard deviation.
+fn sample_std(data: &Path, column_name: &str) -> f64 {
+    let run = scaler_json(&["--ddof", "1", "--columns", column_name], data);
+    number(&column(&run.json(), column_name)["std"])
+}
+
+/// Returns the notes of the report's `scaler-mean-mismatch` findings, with an empty string for
+/// a finding without a note.
+fn mean_mismatch_notes(report: &Value) -> Vec<String> {
+    report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|finding| finding["code"] == "scaler-mean-mismatch")
+        .map(|finding| finding["note"].as_str().unwrap_or("").to_string())
+        .collect()
+}
 
 /// Returns the `scaler[0].columns` entry named `name`.
 fn column<'a>(report: &'a Value, name: &str) -> &'a Value {
@@ -38,26 +83,21 @@ fn case22_bom_and_quoted_header_validate_rows() {
 #[test]
 fn case22_statistics_of_score_and_label() {
     let data = case("22-csv-bom-quoted-header").join("reviews.csv");
-    let run = run(&["scaler", "--format", "json", "--columns", "score,label", data.to_str().unwrap()]);
+    let run = scaler_json(&["--columns", "score,label"], &data);
     assert_eq!(run.code, 0, "{}", run.stdout);
     let report = run.json();
     assert_close(number(&column(&report, "score")["mean"]), 0.5375, 1e-12, "score mean");
     assert_close(number(&column(&report, "score")["std"]), 0.317126, 1e-6, "score std");
     assert_close(number(&column(&report, "label")["mean"]), 0.5, 1e-12, "label mean");
     assert_close(number(&column(&report, "label")["std"]), 0.5, 1e-12, "label std");
-    let sample = run_ddof1(&data, "score");
+    let sample = sample_std(&data, "score");
     assert_close(sample, 0.366185, 1e-6, "score sample std");
-}
-
-fn run_ddof1(data: &std::path::Path, column_name: &str) -> f64 {
-    let run = run(&["scaler", "--format", "json", "--ddof", "1", "--columns", column_name, data.to_str().unwrap()]);
-    number(&column(&run.json(), column_name)["std"])
 }
 
 #[test]
 fn case22_header_has_no_bom_or_quotes() {
     let data = case("22-csv-bom-quoted-header").join("reviews.csv");
-    let run = run(&["check", "--format", "json", data.to_str().unwrap()]);
+    let run = check_json(&[], &data);
     let report = run.json();
     let names: Vec<&str> = report["data"][0]["columns"]
         .as_array()
@@ -73,7 +113,7 @@ fn case22_header_has_no_bom_or_quotes() {
 #[test]
 fn case25_extra_field_at_physical_line() {
     let data = case("25-csv-quoted-newline-line-numbers").join("notes.csv");
-    let run = run(&["check", "--format", "json", data.to_str().unwrap()]);
+    let run = check_json(&[], &data);
     assert_eq!(run.code, 1, "{}", run.stdout);
     let report = run.json();
     assert_eq!(errors(&report), vec![diag(6, 10, "extra-cell", "/3")]);
@@ -83,7 +123,7 @@ fn case25_extra_field_at_physical_line() {
 #[test]
 fn case25_unclosed_quote_at_opening_without_row_loss() {
     let data = case("25-csv-quoted-newline-line-numbers").join("unclosed.csv");
-    let run = run(&["check", "--format", "json", data.to_str().unwrap()]);
+    let run = check_json(&[], &data);
     assert_eq!(run.code, 1, "{}", run.stdout);
     let report = run.json();
     assert_eq!(errors(&report), vec![diag(3, 3, "unclosed-quote", "")]);
@@ -93,7 +133,7 @@ fn case25_unclosed_quote_at_opening_without_row_loss() {
 #[test]
 fn case27_constant_and_tiny_columns() {
     let data = case("27-scaler-constant-column").join("features.csv");
-    let run = run(&["scaler", "--format", "json", data.to_str().unwrap()]);
+    let run = scaler_json(&[], &data);
     let report = run.json();
     let warmup = column(&report, "warmup_ratio");
     assert_eq!(number(&warmup["mean"]), 2.675);
@@ -111,7 +151,7 @@ fn case27_constant_and_tiny_columns() {
 #[test]
 fn case28_large_offset_keeps_variance() {
     let data = case("28-scaler-cancellation-large-offset").join("events.csv");
-    let run = run(&["scaler", "--format", "json", "--columns", "timestamp_ms", data.to_str().unwrap()]);
+    let run = scaler_json(&["--columns", "timestamp_ms"], &data);
     assert_eq!(run.code, 0, "{}", run.stdout);
     let report = run.json();
     let timestamp = column(&report, "timestamp_ms");
@@ -119,25 +159,19 @@ fn case28_large_offset_keeps_variance() {
     assert_eq!(number(&timestamp["var"]), 22.5);
     assert_close(number(&timestamp["std"]), 4.74342, 1e-6, "std");
     assert_eq!(timestamp["status"], "ok");
-    assert_close(run_ddof1(&data, "timestamp_ms"), 5.47723, 1e-6, "sample std");
+    assert_close(sample_std(&data, "timestamp_ms"), 5.47723, 1e-6, "sample std");
 }
 
 #[test]
 fn case29_sklearn_params_consistent() {
-    let dir = case("29-scaler-ddof");
-    let params = dir.join("scaler-sklearn.json");
-    let data = dir.join("losses.csv");
-    let run = run(&["scaler", "--format", "json", "--params", params.to_str().unwrap(), data.to_str().unwrap()]);
+    let run = scaler_with_params(&case("29-scaler-ddof"), "scaler-sklearn.json", "losses.csv", &[]);
     assert_eq!(run.code, 0, "{}", run.stdout);
     assert!(diagnostics(&run.json(), None).is_empty(), "{}", run.stdout);
 }
 
 #[test]
 fn case29_r_params_flagged_as_ddof_mismatch() {
-    let dir = case("29-scaler-ddof");
-    let params = dir.join("scaler-r.json");
-    let data = dir.join("losses.csv");
-    let run = run(&["scaler", "--format", "json", "--params", params.to_str().unwrap(), data.to_str().unwrap()]);
+    let run = scaler_with_params(&case("29-scaler-ddof"), "scaler-r.json", "losses.csv", &[]);
     assert_eq!(run.code, 1, "{}", run.stdout);
     let report = run.json();
     assert_eq!(diagnostics(&report, None), vec![diag(4, 12, "scaler-std-mismatch", "/scale")]);
@@ -155,19 +189,7 @@ fn case29_r_params_flagged_as_ddof_mismatch() {
 
 #[test]
 fn case29_r_params_consistent_with_ddof1() {
-    let dir = case("29-scaler-ddof");
-    let params = dir.join("scaler-r.json");
-    let data = dir.join("losses.csv");
-    let run = run(&[
-        "scaler",
-        "--format",
-        "json",
-        "--ddof",
-        "1",
-        "--params",
-        params.to_str().unwrap(),
-        data.to_str().unwrap(),
-    ]);
+    let run = scaler_with_params(&case("29-scaler-ddof"), "scaler-r.json", "losses.csv", &["--ddof", "1"]);
     assert_eq!(run.code, 0, "{}", run.stdout);
     assert_close(number(&column(&run.json(), "val_loss_x100")["std"]), 7.21110, 1e-6, "sample std");
 }
@@ -175,9 +197,7 @@ fn case29_r_params_consistent_with_ddof1() {
 #[test]
 fn worked_example_reports_each_wrong_value() {
     let dir = root().join("fixtures/scaler/standard/invalid/worked-example");
-    let params = dir.join("scaler.json");
-    let data = dir.join("table.csv");
-    let run = run(&["scaler", "--format", "json", "--params", params.to_str().unwrap(), data.to_str().unwrap()]);
+    let run = scaler_with_params(&dir, "scaler.json", "table.csv", &[]);
     assert_eq!(run.code, 1, "{}", run.stdout);
     let report = run.json();
 
@@ -224,15 +244,8 @@ fn short(value: f64) -> String {
 #[test]
 fn leaky_split_diagnosed() {
     let dir = root().join("fixtures/scaler/standard/invalid/leaky-split");
-    let run = run(&["check", "--format", "json", dir.to_str().unwrap()]);
-    let report = run.json();
-    let notes: Vec<&str> = report["diagnostics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|finding| finding["code"] == "scaler-mean-mismatch")
-        .map(|finding| finding["note"].as_str().unwrap_or(""))
-        .collect();
+    let report = check_json(&[], &dir).json();
+    let notes = mean_mismatch_notes(&report);
     assert_eq!(notes.len(), 1);
     assert!(notes[0].contains("whole file rather than the training split"), "{notes:?}");
     assert_eq!(report["scaler"][0]["split_rows"], 40);
@@ -242,77 +255,46 @@ fn leaky_split_diagnosed() {
 #[test]
 fn no_scaler_skips_the_check() {
     let dir = root().join("fixtures/scaler/standard/invalid/worked-example");
-    let run = run(&["check", "--no-scaler", "--format", "json", dir.to_str().unwrap()]);
+    let run = check_json(&["--no-scaler"], &dir);
     assert_eq!(run.code, 0, "{}", run.stdout);
     assert!(run.json()["scaler"].as_array().unwrap().is_empty());
 }
 
 #[test]
 fn shuffled_columns_diagnosed() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("data.csv"), "x,y\n1,100\n2,200\n3,300\n4,400\n").unwrap();
     // Population statistics: x mean 2.5 std 1.118034; y mean 250 std 111.8034.
-    std::fs::write(
-        dir.path().join("scaler.json"),
-        r#"{"data": "data.csv", "columns": ["x", "y"], "mean": [250, 2.5], "scale": [111.80339887498948, 1.118033988749895]}"#,
-    )
-    .unwrap();
-    let run = run(&["check", "--format", "json", dir.path().to_str().unwrap()]);
-    let report = run.json();
-    let notes: Vec<String> = report["diagnostics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|finding| finding["code"] == "scaler-mean-mismatch")
-        .map(|finding| finding["note"].as_str().unwrap_or("").to_string())
-        .collect();
+    let dir = write_project(&[
+        ("data.csv", "x,y\n1,100\n2,200\n3,300\n4,400\n"),
+        (
+            "scaler.json",
+            r#"{"data": "data.csv", "columns": ["x", "y"], "mean": [250, 2.5], "scale": [111.80339887498948, 1.118033988749895]}"#,
+        ),
+    ]);
+    let run = check_json(&[], dir.path());
+    let notes = mean_mismatch_notes(&run.json());
     assert_eq!(notes.len(), 2, "{}", run.stdout);
     assert!(notes.iter().all(|note| note.contains("columns are in a different order than declared")), "{notes:?}");
 }
 
 #[test]
 fn standardized_data_diagnosed() {
-    let dir = tempfile::tempdir().unwrap();
     // Already standardized: mean 0, population std 1.
-    std::fs::write(dir.path().join("scaled.csv"), "f\n-1.224744871391589\n0\n1.224744871391589\n").unwrap();
-    std::fs::write(
-        dir.path().join("scaler.json"),
-        r#"{"data": "scaled.csv", "columns": ["f"], "mean": [40], "scale": [8]}"#,
-    )
-    .unwrap();
-    let run = run(&["check", "--format", "json", dir.path().to_str().unwrap()]);
-    let report = run.json();
-    let note = report["diagnostics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|finding| finding["code"] == "scaler-mean-mismatch")
-        .and_then(|finding| finding["note"].as_str())
-        .unwrap_or_default()
-        .to_string();
+    let dir = write_project(&[
+        ("scaled.csv", "f\n-1.224744871391589\n0\n1.224744871391589\n"),
+        ("scaler.json", r#"{"data": "scaled.csv", "columns": ["f"], "mean": [40], "scale": [8]}"#),
+    ]);
+    let run = check_json(&[], dir.path());
+    let note = mean_mismatch_notes(&run.json()).into_iter().next().unwrap_or_default();
     assert!(note.contains("data appears already standardized"), "{}", run.stdout);
 
-    let expect = run_expect_standardized(&dir.path().join("scaled.csv"));
+    let expect = scaler_json(&["--expect", "standardized"], &dir.path().join("scaled.csv"));
     assert_eq!(expect.code, 0, "{}", expect.stdout);
-}
-
-fn run_expect_standardized(data: &std::path::Path) -> common::Run {
-    run(&["scaler", "--format", "json", "--expect", "standardized", data.to_str().unwrap()])
 }
 
 #[test]
 fn expect_standardized_flags_raw_data() {
     let data = case("29-scaler-ddof").join("losses.csv");
-    let run = run(&[
-        "scaler",
-        "--format",
-        "json",
-        "--columns",
-        "val_loss_x100",
-        "--expect",
-        "standardized",
-        data.to_str().unwrap(),
-    ]);
+    let run = scaler_json(&["--columns", "val_loss_x100", "--expect", "standardized"], &data);
     assert_eq!(run.code, 1, "{}", run.stdout);
     let report = run.json();
     assert_eq!(errors(&report), vec![diag(1, 7, "scaler-not-standardized", "/val_loss_x100")]);
@@ -321,23 +303,13 @@ fn expect_standardized_flags_raw_data() {
 
 #[test]
 fn nan_declared_value_diagnosed() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("data.csv"), "v\n1\nNaN\n3\n").unwrap();
-    std::fs::write(
-        dir.path().join("scaler.json"),
-        r#"{"data": "data.csv", "columns": ["v"], "mean": [null], "scale": [1]}"#,
-    )
-    .unwrap();
-    let run = run(&["check", "--format", "json", dir.path().to_str().unwrap()]);
+    let dir = write_project(&[
+        ("data.csv", "v\n1\nNaN\n3\n"),
+        ("scaler.json", r#"{"data": "data.csv", "columns": ["v"], "mean": [null], "scale": [1]}"#),
+    ]);
+    let run = check_json(&[], dir.path());
     let report = run.json();
-    let note = report["diagnostics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|finding| finding["code"] == "scaler-mean-mismatch")
-        .and_then(|finding| finding["note"].as_str())
-        .unwrap_or_default()
-        .to_string();
+    let note = mean_mismatch_notes(&report).into_iter().next().unwrap_or_default();
     assert!(note.contains("declared from data containing NaN"), "{}", run.stdout);
     let column = &report["scaler"][0]["columns"][0];
     assert_eq!(column["nan"], 1);
@@ -348,11 +320,12 @@ fn nan_declared_value_diagnosed() {
 
 #[test]
 fn train_test_overlap_measured() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("train.csv"), "x,y\n1,a\n2,b\n3,c\n4,d\n").unwrap();
-    // " 2.0" equals "2" once normalised; the last row is new.
-    std::fs::write(dir.path().join("test.csv"), "x,y\n 2.0,b\n3,c\n9,z\n").unwrap();
-    let run = run(&["check", "--format", "json", dir.path().to_str().unwrap()]);
+    let dir = write_project(&[
+        ("train.csv", "x,y\n1,a\n2,b\n3,c\n4,d\n"),
+        // " 2.0" equals "2" once normalised; the last row is new.
+        ("test.csv", "x,y\n 2.0,b\n3,c\n9,z\n"),
+    ]);
+    let run = check_json(&[], dir.path());
     let report = run.json();
     let test = report["data"]
         .as_array()
@@ -373,18 +346,8 @@ fn quality_thresholds_become_findings() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("labels.csv");
     std::fs::write(&data, "feature,label\n1,yes\n,yes\n,yes\n4,no\n4,no\n").unwrap();
-    let run = run(&[
-        "check",
-        "--format",
-        "json",
-        "--max-missing-ratio",
-        "0.2",
-        "--max-duplicate-ratio",
-        "0.1",
-        "--min-class-ratio",
-        "0.9",
-        data.to_str().unwrap(),
-    ]);
+    let run =
+        check_json(&["--max-missing-ratio", "0.2", "--max-duplicate-ratio", "0.1", "--min-class-ratio", "0.9"], &data);
     assert_eq!(run.code, 1, "{}", run.stdout);
     let report = run.json();
     let codes: Vec<&str> =
@@ -412,8 +375,7 @@ fn table_schema_option_and_delimiter() {
     )
     .unwrap();
     let mapping = format!("{}={}", data.display(), schema.display());
-    let run =
-        run(&["check", "--format", "json", "--delimiter", ";", "--table-schema", &mapping, data.to_str().unwrap()]);
+    let run = check_json(&["--delimiter", ";", "--table-schema", &mapping], &data);
     assert_eq!(run.code, 1, "{}", run.stdout);
     assert_eq!(errors(&run.json()), vec![diag(3, 5, "type-error", "/score")]);
 }
@@ -428,8 +390,7 @@ fn partial_merge_rejects_other_columns() {
     let partial_a = dir.path().join("a.json");
     let partial_b = dir.path().join("b.json");
     for (data, partial) in [(&first, &partial_a), (&second, &partial_b)] {
-        let run =
-            run(&["scaler", "--format", "json", "--emit-partial", partial.to_str().unwrap(), data.to_str().unwrap()]);
+        let run = scaler_json(&["--emit-partial", partial.to_str().unwrap()], data);
         assert_eq!(run.code, 0, "{}", run.stdout);
     }
     let run = run(&["scaler", "merge", "--format", "json", partial_a.to_str().unwrap(), partial_b.to_str().unwrap()]);

@@ -12,7 +12,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::{root, run};
+use common::{files_under, root, run};
 
 /// One fixture file, with the kind, flavor, version and verdict its folders give.
 struct Fixture {
@@ -26,7 +26,7 @@ struct Fixture {
 fn fixtures() -> Vec<Fixture> {
     let base = root().join("fixtures");
     let mut found = Vec::new();
-    for path in files(&base) {
+    for path in files_under(&base) {
         let relative = path.strip_prefix(&base).unwrap();
         let parts: Vec<String> = relative.iter().map(|part| part.to_string_lossy().into_owned()).collect();
         // The example project and other non-kind folders have their own tests.
@@ -69,28 +69,11 @@ fn is_description_or_input(kind: &str, path: &Path) -> bool {
     }
 }
 
-fn files(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(folder) = stack.pop() {
-        for entry in std::fs::read_dir(&folder).unwrap().flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                out.push(path);
-            }
-        }
-    }
-    out.sort();
-    out
-}
-
 /// The newest schema version of a flavor, read from the `schemas/` folder.
 fn newest_version(kind: &str, flavor: &str) -> String {
     let folder = root().join("schemas").join(kind).join(flavor);
     let mut versions: Vec<String> =
-        files(&folder).iter().map(|path| path.file_stem().unwrap().to_string_lossy().into_owned()).collect();
+        files_under(&folder).iter().map(|path| path.file_stem().unwrap().to_string_lossy().into_owned()).collect();
     versions.sort_by(|a, b| mlconform::schema::compare_versions(a, b));
     versions.pop().unwrap_or_else(|| panic!("no schema for fixtures of {kind}/{flavor}"))
 }

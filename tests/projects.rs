@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{root, run_in};
+use common::{files_under, relative_to, root, run_in};
 use serde_json::Value;
 
 /// The rules of the default packs that compare one file with others.
@@ -153,19 +153,5 @@ fn fault_projects_change_one_file() {
 
 /// Lists the files under `folder` with their text, sorted by relative path.
 fn files_with_text(folder: &std::path::Path) -> Vec<(String, String)> {
-    let mut out = Vec::new();
-    let mut pending = vec![folder.to_path_buf()];
-    while let Some(current) = pending.pop() {
-        for entry in std::fs::read_dir(&current).unwrap().flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                pending.push(path);
-            } else {
-                let name = path.strip_prefix(folder).unwrap().to_string_lossy().into_owned();
-                out.push((name, std::fs::read_to_string(&path).unwrap()));
-            }
-        }
-    }
-    out.sort();
-    out
+    files_under(folder).iter().map(|path| (relative_to(folder, path), std::fs::read_to_string(path).unwrap())).collect()
 }

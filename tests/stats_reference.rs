@@ -103,30 +103,22 @@ fn corpus_statistics_match_pandas() {
             let what = format!("{file} {name}");
             assert_eq!(found["count"], expected["count"], "{what} count");
             assert_eq!(found["missing"], expected["missing"], "{what} missing");
-            assert_relative(
-                found["mean"].as_f64().unwrap(),
-                expected["mean"].as_f64().unwrap(),
-                1e-12,
-                &format!("{what} mean"),
-            );
-            assert_relative(
-                found["std"].as_f64().unwrap(),
-                expected["std"].as_f64().unwrap(),
-                1e-12,
-                &format!("{what} std"),
-            );
-            assert_relative(
-                found["mean"].as_f64().unwrap(),
-                expected["sklearn_mean"].as_f64().unwrap(),
-                1e-12,
-                &format!("{what} sklearn mean"),
-            );
-            assert_relative(
-                found["std"].as_f64().unwrap(),
-                expected["sklearn_scale"].as_f64().unwrap(),
-                1e-12,
-                &format!("{what} sklearn scale"),
-            );
+            // (report field, reference field, label): mean and std against pandas, then against
+            // scikit-learn.
+            let compared = [
+                ("mean", "mean", "mean"),
+                ("std", "std", "std"),
+                ("mean", "sklearn_mean", "sklearn mean"),
+                ("std", "sklearn_scale", "sklearn scale"),
+            ];
+            for (found_key, expected_key, label) in compared {
+                assert_relative(
+                    found[found_key].as_f64().unwrap(),
+                    expected[expected_key].as_f64().unwrap(),
+                    1e-12,
+                    &format!("{what} {label}"),
+                );
+            }
         }
     }
 }

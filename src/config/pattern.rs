@@ -158,12 +158,7 @@ mod tests {
 
     fn finding(code: &str, rule: Option<(&str, &str)>) -> Finding {
         let mut finding = Finding::new(code, Severity::Error, String::new(), Location::file("x"));
-        finding.rule = rule.map(|(id, name)| RuleRef {
-            id: id.to_string(),
-            name: name.to_string(),
-            status: "stable".to_string(),
-            references: Vec::new(),
-        });
+        finding.rule = rule.map(|(id, name)| RuleRef::stable(id, name));
         finding
     }
 

@@ -122,6 +122,15 @@ pub struct RuleRef {
     pub references: Vec<Reference>,
 }
 
+#[cfg(test)]
+impl RuleRef {
+    /// Builds a reference to a stable rule without clauses, for tests of findings that come
+    /// from a rule.
+    pub(crate) fn stable(id: &str, name: &str) -> RuleRef {
+        RuleRef { id: id.to_string(), name: name.to_string(), status: "stable".to_string(), references: Vec::new() }
+    }
+}
+
 /// An accepted exception to a finding, as an auditor reads it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Waiver {

@@ -103,6 +103,29 @@ pub fn write_project(files: &[(&str, &str)]) -> tempfile::TempDir {
     dir
 }
 
+/// Lists every file below `dir`, in all its subfolders, sorted by path.
+pub fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(folder) = pending.pop() {
+        for entry in std::fs::read_dir(&folder).unwrap().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                pending.push(path);
+            } else {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+/// Returns `path` relative to `dir`, with `/` between its parts on every platform.
+pub fn relative_to(dir: &Path, path: &Path) -> String {
+    path.strip_prefix(dir).unwrap().to_string_lossy().replace('\\', "/")
+}
+
 /// The codes of a report's diagnostics that no waiver covers, with their paths.
 pub fn counted(report: &Value) -> Vec<(String, String)> {
     report["diagnostics"]

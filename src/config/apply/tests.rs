@@ -7,12 +7,7 @@ use crate::report::{Location, RuleRef};
 
 fn rule_finding(id: &str, name: &str, severity: Severity) -> Finding {
     let mut finding = Finding::new(id, severity, String::new(), Location::file("card/README.md"));
-    finding.rule = Some(RuleRef {
-        id: id.to_string(),
-        name: name.to_string(),
-        status: "stable".to_string(),
-        references: Vec::new(),
-    });
+    finding.rule = Some(RuleRef::stable(id, name));
     finding
 }
 

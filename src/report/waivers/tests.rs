@@ -14,12 +14,7 @@ fn finding(path: &str, line: usize, code: &str, rule: Option<(&str, &str)>) -> F
     let mut location = Location::file(path);
     location.line = line;
     let mut finding = Finding::new(code, Severity::Error, format!("{code} at line {line}"), location);
-    finding.rule = rule.map(|(id, name)| RuleRef {
-        id: id.to_string(),
-        name: name.to_string(),
-        status: "stable".to_string(),
-        references: Vec::new(),
-    });
+    finding.rule = rule.map(|(id, name)| RuleRef::stable(id, name));
     finding
 }
 
@@ -37,13 +32,35 @@ fn codes(findings: &[Finding]) -> Vec<(&str, usize)> {
     findings.iter().map(|finding| (finding.code.as_str(), finding.location.line)).collect()
 }
 
+/// Applies the waiver comments in `text`, read as `card.yaml`, to one `MLC001` finding on line 2
+/// and returns that finding with the waiver reports.
+fn waive_license_finding(text: &str) -> (Finding, Vec<Finding>) {
+    let mut findings = vec![finding("card.yaml", 2, "MLC001", Some(("MLC001", "model-card-license-missing")))];
+    let reports = apply(&mut findings, &statements("card.yaml", text), today(), &no_entries);
+    (findings.remove(0), reports)
+}
+
+/// Builds a `[[waivers]]` entry of `mlconform.toml` that waives `schema-required`.
+fn config_entry(report_unused: bool) -> Statement {
+    let source = SourceText::new("mlconform.toml".to_string(), "[[waivers]]\n".to_string());
+    let terms = Terms { reason: "r".to_string(), owner: None, expires: None };
+    let rule = RuleToken { text: "schema-required".to_string(), span: Span::new(0, 11) };
+    Statement {
+        source,
+        span: Span::new(0, 11),
+        label: "mlconform.toml:1".to_string(),
+        scope: Scope::Entry,
+        content: Ok((vec![rule], terms)),
+        report_unused,
+    }
+}
+
 #[test]
 fn waiver_matches_rule_by_id() {
     let text = "# mlconform: waive[MLC001] reason=\"internal model\" owner=ml-team\nlicense: null\n";
-    let mut findings = vec![finding("card.yaml", 2, "MLC001", Some(("MLC001", "model-card-license-missing")))];
-    let reports = apply(&mut findings, &statements("card.yaml", text), today(), &no_entries);
+    let (license, reports) = waive_license_finding(text);
     assert!(reports.is_empty(), "{:?}", codes(&reports));
-    let waiver = findings[0].waiver.as_ref().expect("waived");
+    let waiver = license.waiver.as_ref().expect("waived");
     assert_eq!(waiver.reason, "internal model");
     assert_eq!(waiver.owner.as_deref(), Some("ml-team"));
     assert_eq!(waiver.source, "card.yaml:1");
@@ -85,8 +102,7 @@ fn waiver_ignores_other_files_and_rules() {
 #[test]
 fn unused_waiver_names_nearby_findings() {
     let text = "# mlconform: waive[MLC009] reason=r\nlicense: null\n";
-    let mut findings = vec![finding("card.yaml", 2, "MLC001", Some(("MLC001", "model-card-license-missing")))];
-    let reports = apply(&mut findings, &statements("card.yaml", text), today(), &no_entries);
+    let (_, reports) = waive_license_finding(text);
     assert_eq!(reports[0].message, "waiver for `MLC009` matched no finding");
     let help = reports[0].help.as_deref().unwrap();
     assert!(help.ends_with("the findings on the lines it covers are `model-card-license-missing` (MLC001)"), "{help}");
@@ -95,9 +111,8 @@ fn unused_waiver_names_nearby_findings() {
 #[test]
 fn unused_rule_reported_per_rule() {
     let text = "# mlconform: waive[MLC001, MLC002] reason=r\nlicense: null\n";
-    let mut findings = vec![finding("card.yaml", 2, "MLC001", Some(("MLC001", "model-card-license-missing")))];
-    let reports = apply(&mut findings, &statements("card.yaml", text), today(), &no_entries);
-    assert!(findings[0].waiver.is_some());
+    let (license, reports) = waive_license_finding(text);
+    assert!(license.waiver.is_some());
     assert_eq!(reports.len(), 1);
     assert_eq!(reports[0].message, "waiver for `MLC002` matched no finding");
     assert_eq!(reports[0].location.column, 28, "points at MLC002");
@@ -106,9 +121,8 @@ fn unused_rule_reported_per_rule() {
 #[test]
 fn expired_waiver_stops_applying() {
     let text = "# mlconform: waive[MLC001] reason=r expires=2026-03-14\nlicense: null\n";
-    let mut findings = vec![finding("card.yaml", 2, "MLC001", Some(("MLC001", "model-card-license-missing")))];
-    let reports = apply(&mut findings, &statements("card.yaml", text), today(), &no_entries);
-    assert!(findings[0].waiver.is_none());
+    let (license, reports) = waive_license_finding(text);
+    assert!(license.waiver.is_none());
     assert_eq!(codes(&reports), [("waiver-expired", 1)]);
     assert_eq!(reports[0].severity, Severity::Warning);
     assert_eq!(reports[0].message, "waiver for `MLC001` expired on 2026-03-14");
@@ -117,18 +131,16 @@ fn expired_waiver_stops_applying() {
 #[test]
 fn waiver_applies_on_its_last_day() {
     let text = format!("# mlconform: waive[MLC001] reason=r expires={TODAY}\nlicense: null\n");
-    let mut findings = vec![finding("card.yaml", 2, "MLC001", Some(("MLC001", "model-card-license-missing")))];
-    let reports = apply(&mut findings, &statements("card.yaml", &text), today(), &no_entries);
+    let (license, reports) = waive_license_finding(&text);
     assert!(reports.is_empty());
-    assert_eq!(findings[0].waiver.as_ref().unwrap().expires.as_deref(), Some(TODAY));
+    assert_eq!(license.waiver.as_ref().unwrap().expires.as_deref(), Some(TODAY));
 }
 
 #[test]
 fn invalid_waiver_waives_nothing() {
     let text = "# mlconform: waive[MLC001] owner=me\nlicense: null\n";
-    let mut findings = vec![finding("card.yaml", 2, "MLC001", Some(("MLC001", "model-card-license-missing")))];
-    let reports = apply(&mut findings, &statements("card.yaml", text), today(), &no_entries);
-    assert!(findings[0].waiver.is_none());
+    let (license, reports) = waive_license_finding(text);
+    assert!(license.waiver.is_none());
     assert_eq!(codes(&reports), [("waiver-invalid", 1)]);
     assert_eq!(reports[0].severity, Severity::Error);
     assert_eq!(reports[0].message, "the waiver gives no reason");
@@ -136,17 +148,7 @@ fn invalid_waiver_waives_nothing() {
 
 #[test]
 fn entry_scope_asks_the_caller() {
-    let source = SourceText::new("mlconform.toml".to_string(), "[[waivers]]\n".to_string());
-    let terms = Terms { reason: "r".to_string(), owner: None, expires: None };
-    let rule = RuleToken { text: "schema-required".to_string(), span: Span::new(0, 11) };
-    let statement = Statement {
-        source,
-        span: Span::new(0, 11),
-        label: "mlconform.toml:1".to_string(),
-        scope: Scope::Entry,
-        content: Ok((vec![rule], terms)),
-        report_unused: true,
-    };
+    let statement = config_entry(true);
     let mut findings =
         vec![finding("a.json", 3, "schema-required", None), finding("b.json", 3, "schema-required", None)];
     let covers = |index: usize, finding: &Finding| index == 0 && finding.location.path == "b.json";
@@ -158,17 +160,7 @@ fn entry_scope_asks_the_caller() {
 
 #[test]
 fn unreported_entry_stays_silent() {
-    let source = SourceText::new("mlconform.toml".to_string(), "[[waivers]]\n".to_string());
-    let terms = Terms { reason: "r".to_string(), owner: None, expires: None };
-    let rule = RuleToken { text: "schema-required".to_string(), span: Span::new(0, 11) };
-    let statement = Statement {
-        source,
-        span: Span::new(0, 11),
-        label: "mlconform.toml:1".to_string(),
-        scope: Scope::Entry,
-        content: Ok((vec![rule], terms)),
-        report_unused: false,
-    };
+    let statement = config_entry(false);
     let reports = apply(&mut [], &[statement], today(), &no_entries);
     assert!(reports.is_empty());
 }
