@@ -53,3 +53,23 @@ fi
 end=$(date +%s)
 runs=$(grep -o '^#[0-9]*' "$log" | tail -1 | tr -d '#')
 echo "$target: stopped by $stopped after $((end - start)) s; cov $best, last grew at $((grew_at - start)) s; ${runs:-0} inputs; log $log"
+
+# The coverage gained in the last 10 minutes, from libFuzzer's status lines
+# ("#N ... cov: C ... exec/s: E"). E is the average rate since the start, so N / E is the
+# time of the line in seconds.
+awk -v window=600 '
+    match($0, /^#[0-9]+/) {
+        n = substr($0, 2, RLENGTH - 1)
+        if (!match($0, /cov: [0-9]+/)) next
+        c = substr($0, RSTART + 5, RLENGTH - 5)
+        if (!match($0, /exec\/s: [0-9]+/)) next
+        e = substr($0, RSTART + 8, RLENGTH - 8)
+        if (e == 0) next
+        count++; t[count] = n / e; cov[count] = c
+    }
+    END {
+        if (count == 0) exit
+        before = 0
+        for (i = 1; i <= count; i++) if (t[i] <= t[count] - window) before = cov[i]
+        printf "  cov gained in the last %d s: %d\n", window, cov[count] - before
+    }' "$log"
