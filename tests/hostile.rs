@@ -402,3 +402,30 @@ fn panic_in_one_file_caught() {
         assert!(paths.iter().any(|path| path.ends_with("inference-service.yaml")), "{stage}: {paths:?}");
     }
 }
+
+#[test]
+fn deeply_nested_schema_compiles() {
+    // 4000 levels overflowed the 8 MiB main thread while the schema compiled.
+    let dir = tempfile::tempdir().unwrap();
+    let schema = dir.path().join("deep.schema.json");
+    let instance = dir.path().join("instance.json");
+    let levels = 4000;
+    let text = format!("{}{{\"type\": \"integer\"}}{}", "{\"items\": ".repeat(levels), "}".repeat(levels));
+    fs::write(&schema, text).unwrap();
+    fs::write(&instance, "[[1]]").unwrap();
+
+    let outcome = run_mlconform(
+        &[
+            OsStr::new("validate"),
+            OsStr::new("--max-depth"),
+            OsStr::new("10000"),
+            OsStr::new("--schema"),
+            schema.as_os_str(),
+            instance.as_os_str(),
+        ],
+        DEADLINE,
+    );
+
+    assert_eq!(outcome.status.signal(), None, "killed by a signal\nstderr:\n{}", outcome.stderr);
+    assert_eq!(outcome.status.code(), Some(0), "stderr:\n{}", outcome.stderr);
+}
