@@ -139,7 +139,11 @@ where
         config.exclude_walked(&mut walk);
     }
     for skipped in walk.skipped {
-        report.skipped.push(SkippedFile { path: display_path(&skipped.path), reason: skipped.reason });
+        let path = display_path(&skipped.path);
+        if paths.contains(&skipped.path) {
+            report.findings.push(not_checked(&path, &skipped.reason, false));
+        }
+        report.skipped.push(SkippedFile { path, reason: skipped.reason });
     }
     for problem in walk.problems {
         let path = display_path(&problem.path);
@@ -155,12 +159,7 @@ where
                 // A file the user named is expected to be checked: skipping it is worth a warning,
                 // not only a line under --verbose.
                 if let Some(skipped) = outcome.skipped.as_ref().filter(|_| entry.explicit) {
-                    let message = format!("file was not checked: {}", skipped.reason);
-                    let finding =
-                        Finding::new("not-checked", Severity::Warning, message, Location::file(&skipped.path))
-                            .with_help(
-                                "name a file mlconform recognises, or use --kind KIND to choose how to check it",
-                            );
+                    let finding = not_checked(&skipped.path, &skipped.reason, skipped.reason != EMPTY_FILE);
                     outcome.findings.push(finding);
                 }
                 outcome
@@ -224,6 +223,22 @@ where
 }
 
 /// Returns the project roots: each folder named, and the folder holding each file named.
+/// Reports that a file named on the command line was skipped, and why: a user who names a
+/// file expects it to be checked.
+/// `unrecognised` adds the help that fits a file whose kind could not be told.
+fn not_checked(path: &str, reason: &str, unrecognised: bool) -> Finding {
+    let message = format!("file was not checked: {reason}");
+    let finding = Finding::new("not-checked", Severity::Warning, message, Location::file(path));
+    if unrecognised {
+        finding.with_help("name a file mlconform recognises, or use --kind KIND to choose how to check it")
+    } else {
+        finding
+    }
+}
+
+/// The reason given for skipping a file that contains only white space.
+const EMPTY_FILE: &str = "empty file";
+
 /// The variable that makes a debug build panic on purpose, so that tests can show that a panic
 /// in the work on one file is caught. Its value is `STAGE:FILE NAME`, where the stage is
 /// `check` (reading, parsing, validating) or `rules`. Release builds ignore it.
@@ -410,7 +425,7 @@ fn check_file(path: &Path, explicit: bool, options: &CheckOptions, validators: &
     };
     let format = format.unwrap_or_else(|| sniff_format(&source.text));
     if source.text.trim().is_empty() && options.forced_kind.is_none() {
-        outcome.skipped = Some(SkippedFile { path: display, reason: "empty file".to_string() });
+        outcome.skipped = Some(SkippedFile { path: display, reason: EMPTY_FILE.to_string() });
         return outcome;
     }
     let parsed = parse(format, &source.text, &options.limits);

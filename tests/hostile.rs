@@ -429,3 +429,35 @@ fn deeply_nested_schema_compiles() {
     assert_eq!(outcome.status.signal(), None, "killed by a signal\nstderr:\n{}", outcome.stderr);
     assert_eq!(outcome.status.code(), Some(0), "stderr:\n{}", outcome.stderr);
 }
+
+#[test]
+fn fifo_given_to_options_never_blocks() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("pipe");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success());
+    let data = dir.path().join("data.csv");
+    fs::write(&data, "x\n1\n2\n").unwrap();
+    let fifo = fifo.to_str().unwrap();
+    let data = data.to_str().unwrap();
+    let table_schema = format!("{data}={fifo}");
+    let commands: [&[&str]; 7] = [
+        &["check", "--config", fifo, data],
+        &["check", "--rules", fifo, data],
+        &["check", "--table-schema", &table_schema, data],
+        &["scaler", fifo],
+        &["scaler", data, "--params", fifo],
+        &["scaler", "merge", fifo],
+        &["check", "--kind", "data", fifo],
+    ];
+
+    for args in commands {
+        let args: Vec<&OsStr> = args.iter().map(OsStr::new).collect();
+        let outcome = run_mlconform(&args, Duration::from_secs(30));
+
+        assert!(outcome.elapsed < Duration::from_secs(30), "{args:?} blocked on the FIFO");
+        assert_eq!(outcome.status.signal(), None, "{args:?} was killed\nstderr:\n{}", outcome.stderr);
+        let code = outcome.status.code();
+        assert!(matches!(code, Some(0..=2)), "{args:?}: exit code {code:?}\nstderr:\n{}", outcome.stderr);
+    }
+}

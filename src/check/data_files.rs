@@ -119,7 +119,7 @@ fn attach_source(path: &Path, findings: &mut [Finding]) {
     if size > MAX_EXCERPT_FILE_BYTES {
         return;
     }
-    let Ok(bytes) = std::fs::read(path) else {
+    let Ok(bytes) = crate::source::read::read_regular(path) else {
         return;
     };
     let bytes = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(&bytes);
@@ -138,7 +138,7 @@ fn attach_source(path: &Path, findings: &mut [Finding]) {
 
 /// True for a JSON file that looks like a JSON Schema rather than a Table Schema.
 fn is_json_schema(path: &Path) -> bool {
-    let Ok(text) = std::fs::read_to_string(path) else {
+    let Ok(text) = crate::source::read::read_regular_to_string(path) else {
         return false;
     };
     serde_json::from_str::<serde_json::Value>(&text).is_ok_and(|json| data::describe::is_json_schema(&json))
@@ -157,7 +157,7 @@ pub(super) fn is_large_json_array(path: &Path, options: &CheckOptions) -> bool {
     if size <= options.max_file_size.for_format(Format::Json).unwrap_or(u64::MAX) {
         return false;
     }
-    let Ok(file) = std::fs::File::open(path) else {
+    let Ok(file) = crate::source::read::open_regular(path) else {
         return false;
     };
     let mut head = Vec::new();

@@ -123,7 +123,8 @@ struct LoadedParams {
 /// Reads and validates a scaler parameter file.
 fn load_params(path: &Path) -> Result<LoadedParams, String> {
     let display = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|error| format!("cannot read {display}: {error}"))?;
+    let text =
+        crate::source::read::read_regular_to_string(path).map_err(|error| format!("cannot read {display}: {error}"))?;
     let text = text.strip_prefix('\u{FEFF}').map(str::to_string).unwrap_or(text);
     let yaml = path.extension().is_some_and(|extension| extension == "yaml" || extension == "yml");
     let limits = Limits::default();

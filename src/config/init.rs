@@ -42,7 +42,7 @@ pub fn write(project: &Path, force: bool) -> Result<Written, String> {
             return Err(format!("{} already exists; pass --force to overwrite it", target.display()));
         }
         let pyproject = project.join(PYPROJECT_FILE);
-        if std::fs::read_to_string(&pyproject).is_ok_and(|text| has_tool_table(&text)) {
+        if crate::source::read::read_regular_to_string(&pyproject).is_ok_and(|text| has_tool_table(&text)) {
             return Err(format!(
                 "{} already configures mlconform in [tool.mlconform], and an {CONFIG_FILE} beside it would take precedence; pass --force to write it anyway",
                 pyproject.display()

@@ -49,7 +49,7 @@ const WAIVER_KEYS: [&str; 6] = ["rule", "file", "pointer", "reason", "owner", "e
 /// wrong type or out of range. Each is located in the file where possible.
 pub(super) fn load(path: &Path, display: String) -> Result<Option<Config>, Vec<ToolError>> {
     let unlocated = |message: String| ToolError { message, location: None, source: None, help: None };
-    let bytes = std::fs::read(path)
+    let bytes = crate::source::read::read_regular(path)
         .map_err(|error| vec![unlocated(format!("cannot read the configuration file {display}: {error}"))])?;
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
     let text = std::str::from_utf8(bytes).map_err(|error| {

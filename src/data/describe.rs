@@ -82,7 +82,7 @@ fn read_descriptor(path: &Path, findings: &mut Vec<Finding>) -> Option<Descripto
         findings.push(problem(format!("descriptor is larger than {MAX_DESCRIPTOR_BYTES} bytes and is not read")));
         return None;
     }
-    let text = match fs::read_to_string(path) {
+    let text = match crate::source::read::read_regular_to_string(path) {
         Ok(text) => text,
         Err(error) => {
             findings.push(problem(format!("cannot read the descriptor: {error}")));
@@ -243,7 +243,7 @@ fn resource_dialect(package: &Descriptor, resource: &usize) -> Option<Json> {
     match dialect {
         Json::Object(_) => Some(dialect.clone()),
         Json::String(relative) => {
-            let text = fs::read_to_string(package.folder.join(relative)).ok()?;
+            let text = crate::source::read::read_regular_to_string(&package.folder.join(relative)).ok()?;
             serde_json::from_str(&text).ok()
         }
         _ => None,

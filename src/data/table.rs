@@ -160,7 +160,7 @@ const MAX_HELD_EMPTY_LINES: usize = 10_000;
 
 /// Reads `path` in `format` and visits every row. Returns the number of data rows.
 pub fn read_table(path: &Path, format: &TableFormat, visitor: &mut dyn TableVisitor) -> io::Result<u64> {
-    let file = File::open(path)?;
+    let file = crate::source::read::open_regular(path)?;
     match format {
         TableFormat::Delimited(dialect) => read_delimited(file, dialect, visitor),
         TableFormat::JsonLines => jsonl::read(file, visitor),

@@ -23,6 +23,7 @@ use std::fs::{self, Metadata};
 use std::io::{self, Read};
 use std::os::unix::fs::{FileTypeExt, MetadataExt};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use ignore::overrides::{Override, OverrideBuilder};
 use ignore::WalkBuilder;
@@ -146,15 +147,57 @@ fn add_named_file(path: &Path, metadata: &Metadata, collector: &mut Collector) {
     }
 }
 
+/// The ignore files the walker reads in each folder it enters.
+const IGNORE_FILES: [&str; 3] = [".gitignore", ".ignore", ".git/info/exclude"];
+
+/// Returns the first ignore file in `folder` that exists but is not a regular file. The walker
+/// would open it and, for a FIFO, block forever.
+fn special_ignore_file(folder: &Path) -> Option<PathBuf> {
+    IGNORE_FILES
+        .iter()
+        .map(|name| folder.join(name))
+        .find(|path| fs::metadata(path).is_ok_and(|metadata| !metadata.is_file()))
+}
+
 fn walk_directory(root: &Path, options: &WalkOptions, collector: &mut Collector) -> Result<(), WalkError> {
     let mut builder = WalkBuilder::new(root);
     builder
         .standard_filters(true)
         .require_git(false)
         .follow_links(options.follow_links)
-        .overrides(build_excludes(root, &options.excludes)?)
-        // `hidden` already leaves `.git` out; this keeps it out should hidden files be allowed.
-        .filter_entry(|entry| entry.file_name() != ".git");
+        .overrides(build_excludes(root, &options.excludes)?);
+
+    // The walker reads the ignore files of the root and of its parents before any filter
+    // runs, so a special one there turns ignore files off for the whole walk.
+    let absolute = fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
+    if let Some(special) = absolute.ancestors().find_map(special_ignore_file) {
+        let kind = fs::metadata(&special).map(|metadata| not_regular_reason(&metadata.file_type())).unwrap_or_default();
+        let message = format!(
+            "{kind}: this ignore file is never opened, so no ignore file applies to {}",
+            crate::report::redact::display_path(root)
+        );
+        collector.problem(&special, message);
+        builder.git_ignore(false).ignore(false).git_exclude(false).parents(false);
+    }
+
+    // A folder deeper down with a special ignore file is left out whole: the walker reads its
+    // ignore files as it enters it, and there is no way to make it skip only those.
+    let left_out: Arc<Mutex<Vec<(PathBuf, PathBuf)>>> = Arc::default();
+    let recorder = Arc::clone(&left_out);
+    // `hidden` already leaves `.git` out; this keeps it out should hidden files be allowed.
+    builder.filter_entry(move |entry| {
+        if entry.file_name() == ".git" {
+            return false;
+        }
+        if entry.depth() > 0 && entry.file_type().is_some_and(|file_type| file_type.is_dir()) {
+            if let Some(special) = special_ignore_file(entry.path()) {
+                let folder = entry.path().to_path_buf();
+                recorder.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).push((folder, special));
+                return false;
+            }
+        }
+        true
+    });
 
     for result in builder.build() {
         let entry = match result {
@@ -192,6 +235,15 @@ fn walk_directory(root: &Path, options: &WalkOptions, collector: &mut Collector)
                 Err(error) => collector.problem(path, describe_io_error(&error)),
             }
         }
+    }
+
+    for (folder, special) in std::mem::take(&mut *left_out.lock().unwrap_or_else(|poisoned| poisoned.into_inner())) {
+        let kind = fs::metadata(&special).map(|metadata| not_regular_reason(&metadata.file_type())).unwrap_or_default();
+        let message = format!(
+            "{kind}: this ignore file is never opened, so the folder {} is not checked",
+            crate::report::redact::display_path(&folder)
+        );
+        collector.problem(&special, message);
     }
     Ok(())
 }

@@ -106,7 +106,7 @@ impl Catalog {
             }
         }
         for path in files {
-            let text = match std::fs::read_to_string(path) {
+            let text = match crate::source::read::read_regular_to_string(path) {
                 Ok(text) => text,
                 Err(error) => {
                     errors.push(PackError::plain(format!("cannot read rule pack {}: {error}", path.display())));

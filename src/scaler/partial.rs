@@ -44,7 +44,8 @@ pub fn write(path: &Path, partial: &Partial) -> Result<(), String> {
 
 /// Reads a partial file.
 pub fn read(path: &Path) -> Result<Partial, String> {
-    let text = fs::read_to_string(path).map_err(|error| format!("cannot read {}: {error}", path.display()))?;
+    let text = crate::source::read::read_regular_to_string(path)
+        .map_err(|error| format!("cannot read {}: {error}", path.display()))?;
     let partial: Partial = serde_json::from_str(&text)
         .map_err(|error| format!("{} is not a partial statistics file: {error}", path.display()))?;
     if partial.format != PARTIAL_FORMAT {

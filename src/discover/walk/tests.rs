@@ -399,3 +399,33 @@ fn symlink_leaving_root_named_in_reason() {
     let reason = skip_reason(&walk, &looping).unwrap();
     assert!(reason.starts_with("symbolic link loop"), "{reason}");
 }
+
+#[test]
+fn fifo_gitignore_leaves_its_folder_out() {
+    let dir = TempDir::new().unwrap();
+    write(dir.path(), "top.yaml", b"a: 1\n");
+    write(dir.path(), "sub/inner.yaml", b"a: 1\n");
+    make_fifo(&dir.path().join("sub/.gitignore"));
+
+    // The walker opening the FIFO would block forever, so finishing is part of the check.
+    let walk = walk_root(dir.path(), &WalkOptions::default());
+
+    assert_eq!(relative_files(&walk, dir.path()), ["top.yaml"]);
+    assert_eq!(walk.problems.len(), 1);
+    assert_eq!(walk.problems[0].path, dir.path().join("sub/.gitignore"));
+    assert!(walk.problems[0].message.contains("is not checked"), "{}", walk.problems[0].message);
+}
+
+#[test]
+fn fifo_ignore_file_at_root_turns_ignore_files_off() {
+    let dir = TempDir::new().unwrap();
+    write(dir.path(), "a.yaml", b"a: 1\n");
+    write(dir.path(), "sub/b.yaml", b"a: 1\n");
+    make_fifo(&dir.path().join(".ignore"));
+
+    let walk = walk_root(dir.path(), &WalkOptions::default());
+
+    assert_eq!(relative_files(&walk, dir.path()), ["a.yaml", "sub/b.yaml"]);
+    assert_eq!(walk.problems.len(), 1);
+    assert!(walk.problems[0].message.contains("no ignore file applies"), "{}", walk.problems[0].message);
+}
