@@ -17,7 +17,7 @@ use crate::source::Node;
 
 /// Checks a data file. `reason` is how it was recognised, for `--verbose`.
 pub(super) fn check_data(path: &Path, format: Format, options: &CheckOptions, reason: String) -> FileOutcome {
-    let display = path.display().to_string();
+    let display = crate::report::redact::display_path(path);
     let mut outcome = FileOutcome::default();
 
     // A JSON Schema beside a JSON Lines or JSON records file (`chat.schema.json` with
@@ -37,10 +37,9 @@ pub(super) fn check_data(path: &Path, format: Format, options: &CheckOptions, re
                     record_schema = Some(schema);
                 }
                 Err(problem) => {
-                    let location = problem
-                        .location
-                        .map(|location| *location)
-                        .unwrap_or_else(|| crate::report::Location::file(&sidecar.display().to_string()));
+                    let location = problem.location.map(|location| *location).unwrap_or_else(|| {
+                        crate::report::Location::file(&crate::report::redact::display_path(&sidecar))
+                    });
                     let mut finding = Finding::new("schema-invalid", Severity::Error, problem.message, location);
                     finding.source = problem.source;
                     finding.help = problem.help;
@@ -88,7 +87,7 @@ pub(super) fn validate_data(
     schema: &user::UserSchema,
     options: &CheckOptions,
 ) -> FileOutcome {
-    let display = path.display().to_string();
+    let display = crate::report::redact::display_path(path);
     let record = RecordSchema { compiled: &schema.compiled, name: schema.display.clone() };
     let checked = data::validate_data_file(path, format, &options.data, &record);
     let mut outcome = FileOutcome { findings: checked.findings, ..FileOutcome::default() };
@@ -111,7 +110,7 @@ const MAX_EXCERPT_FILE_BYTES: u64 = 1024 * 1024;
 /// Gives the findings located in a small data file its text, so human output shows the line.
 /// Larger files are streamed and never held whole, so their findings give the position only.
 fn attach_source(path: &Path, findings: &mut [Finding]) {
-    let display = path.display().to_string();
+    let display = crate::report::redact::display_path(path);
     if !findings.iter().any(|finding| finding.location.path == display && finding.source.is_none()) {
         return;
     }

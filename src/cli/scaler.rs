@@ -122,7 +122,7 @@ struct LoadedParams {
 
 /// Reads and validates a scaler parameter file.
 fn load_params(path: &Path) -> Result<LoadedParams, String> {
-    let display = path.display().to_string();
+    let display = crate::report::redact::display_path(path);
     let text =
         crate::source::read::read_regular_to_string(path).map_err(|error| format!("cannot read {display}: {error}"))?;
     let text = text.strip_prefix('\u{FEFF}').map(str::to_string).unwrap_or(text);
@@ -207,7 +207,7 @@ pub fn run(args: ScalerArgs) -> ExitCode {
         Ok(stats) => stats,
         Err(message) => return tool_error(message, &args.output, &args.data),
     };
-    let data: Vec<String> = args.data.iter().map(|path| path.display().to_string()).collect();
+    let data: Vec<String> = args.data.iter().map(|path| crate::report::redact::display_path(path)).collect();
 
     if let Some(partial_path) = &args.emit_partial {
         let shard = partial::Partial::new(data.clone(), split.map(params::Split::describe), stats.clone());
@@ -254,7 +254,7 @@ fn run_merge(args: MergeArgs) -> ExitCode {
     let mut shards = Vec::new();
     for path in &args.partials {
         match partial::read(path) {
-            Ok(shard) => shards.push((path.display().to_string(), shard)),
+            Ok(shard) => shards.push((crate::report::redact::display_path(path), shard)),
             Err(message) => return tool_error(message, &args.output, &args.partials),
         }
     }

@@ -74,7 +74,7 @@ struct Descriptor {
 }
 
 fn read_descriptor(path: &Path, findings: &mut Vec<Finding>) -> Option<Descriptor> {
-    let display = path.display().to_string();
+    let display = crate::report::redact::display_path(path);
     let problem =
         |message: String| Finding::new("table-schema-invalid", Severity::Error, message, Location::file(&display));
     let size = fs::metadata(path).map(|metadata| metadata.len()).unwrap_or(0);

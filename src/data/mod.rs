@@ -195,7 +195,7 @@ pub fn check_data_file(
     options: &DataOptions,
     record_schema: Option<&RecordSchema<'_>>,
 ) -> DataOutcome {
-    let display = path.display().to_string();
+    let display = crate::report::redact::display_path(path);
     let mut outcome = DataOutcome::default();
 
     let explicit = options.table_schema_for(path);
@@ -258,7 +258,7 @@ pub fn validate_data_file(
     options: &DataOptions,
     record: &RecordSchema<'_>,
 ) -> DataOutcome {
-    let display = path.display().to_string();
+    let display = crate::report::redact::display_path(path);
     let mut outcome = DataOutcome::default();
     let description = describe::describe(path, None);
     let (layout, _) = table_format(format, description.dialect.as_ref(), options);
