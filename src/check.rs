@@ -181,9 +181,13 @@ where
     let mut waiver_comments = Vec::new();
     let mut project = rules::Project::new(project_roots(paths));
     let mut row_hashes = Vec::new();
-    report.read_paths = walk.files.iter().map(|entry| entry.path.clone()).collect();
     for (mut outcome, entry) in outcomes.into_iter().zip(&walk.files) {
         let path = display_path(&entry.path);
+        // A file read only to find it is not an ML artifact (such as the previous run's JSON
+        // report) may be overwritten by the report; a checked or named file may not.
+        if outcome.skipped.is_none() || entry.explicit {
+            report.checked_paths.push(entry.path.clone());
+        }
         let max = options.limits.max_findings;
         report.omitted.extend(summarise::summarise(&mut outcome.findings, outcome.omitted, max, &path));
         report.files.extend(outcome.file);

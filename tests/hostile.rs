@@ -461,3 +461,24 @@ fn fifo_given_to_options_never_blocks() {
         assert!(matches!(code, Some(0..=2)), "{args:?}: exit code {code:?}\nstderr:\n{}", outcome.stderr);
     }
 }
+
+#[test]
+fn report_rewritten_but_never_over_walked_input() {
+    let project = common::write_project(&[("configs/ds_config.json", "{\"train_batch_size\": 8, \"fp16\": {}}\n")]);
+    let config = project.path().join("configs/ds_config.json");
+    let before = fs::read(&config).unwrap();
+
+    // The previous run's report lies in the walked folder; the next run replaces it.
+    for run in 1..=2 {
+        let outcome = common::run_in(project.path(), &["check", ".", "--format", "json", "-o", "report.json"]);
+        assert!(matches!(outcome.code, 0 | 1), "run {run}: exit {}\nstderr:\n{}", outcome.code, outcome.stderr);
+        let written = fs::read_to_string(project.path().join("report.json")).unwrap();
+        assert!(written.contains("\"report_version\""), "run {run} wrote no JSON report");
+    }
+
+    // A file the walk checked is never overwritten, although it was not named.
+    let outcome = common::run_in(project.path(), &["check", ".", "-o", "configs/ds_config.json"]);
+    assert_eq!(outcome.code, 2, "stderr:\n{}", outcome.stderr);
+    assert!(outcome.stderr.contains("refusing to write the report over"), "{}", outcome.stderr);
+    assert_eq!(fs::read(&config).unwrap(), before);
+}

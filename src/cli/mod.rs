@@ -582,10 +582,10 @@ pub(crate) fn emit(report: &Report, common: &CommonArgs, inputs: &[PathBuf]) -> 
 }
 
 /// Writes the report to a temporary file beside `path` and renames it into place, so an
-/// interrupted run never leaves half a report. Refuses to overwrite a file that was read.
+/// interrupted run never leaves half a report. Refuses to overwrite a file that was checked.
 fn write_report(path: &Path, text: &str, inputs: &[PathBuf], report: &Report) -> Result<(), String> {
     if let Ok(target) = std::fs::canonicalize(path) {
-        let read = report.read_paths.iter().chain(inputs);
+        let read = report.checked_paths.iter().chain(inputs);
         for input in read {
             if std::fs::canonicalize(input).is_ok_and(|input| input == target) {
                 return Err(format!(

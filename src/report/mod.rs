@@ -303,9 +303,10 @@ pub struct Report {
     /// Findings counted but not listed, per file that had more than the per-file limit. Each
     /// such file also has one `too-many-findings` finding in `findings`.
     pub omitted: Vec<OmittedFindings>,
-    /// The files the run read, as paths on disk (report paths are escaped for display and may
-    /// not name the file), so that a report is never written over one of them.
-    pub read_paths: Vec<std::path::PathBuf>,
+    /// The files the run checked or was given by name, as paths on disk (report paths are
+    /// escaped for display and may not name the file), so that a report is never written
+    /// over one of them.
+    pub checked_paths: Vec<std::path::PathBuf>,
 }
 
 /// The findings of one file that were counted but not listed.
