@@ -104,12 +104,50 @@ pub fn mask_range_in_place(text: &mut String, start: usize, end: usize) {
 }
 
 /// True for a mapping key whose value is most likely a credential (`api_key`, `hf_token`,
-/// `password`).
+/// `accessToken`, `password`). The key is compared word by word, so that ML settings such as
+/// `tokenizer`, `max_tokens` or `token_budget` are not taken for credentials.
 pub fn is_secret_key(key: &str) -> bool {
-    let key = key.to_ascii_lowercase().replace('-', "_");
-    ["password", "passwd", "secret", "token", "api_key", "apikey", "access_key", "private_key", "credential"]
-        .iter()
-        .any(|word| key.contains(word))
+    let words = key_words(key);
+    words.iter().enumerate().any(|(i, word)| match word.as_str() {
+        "password" | "passwd" | "passphrase" | "secret" | "secrets" | "credential" | "credentials" | "apikey" => true,
+        // Tokenizer settings name special tokens (`pad_token`, `eos_token_id`) and counts.
+        "token" => {
+            let special = i > 0
+                && matches!(
+                    words[i - 1].as_str(),
+                    "pad" | "eos" | "bos" | "unk" | "sep" | "cls" | "mask" | "start" | "end"
+                );
+            let count = matches!(
+                words.get(i + 1).map(String::as_str),
+                Some("budget" | "count" | "limit" | "length" | "len" | "size" | "type" | "id" | "ids")
+            );
+            !special && !count
+        }
+        "key" => i > 0 && matches!(words[i - 1].as_str(), "api" | "access" | "private" | "secret" | "signing"),
+        _ => false,
+    })
+}
+
+/// Splits a key into lowercase words at non-alphanumeric characters and at camelCase humps:
+/// `hf_token` and `hfToken` both give `hf`, `token`.
+fn key_words(key: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut word = String::new();
+    let mut previous_lower = false;
+    for ch in key.chars() {
+        if !ch.is_alphanumeric() {
+            words.extend((!word.is_empty()).then(|| std::mem::take(&mut word)));
+            previous_lower = false;
+            continue;
+        }
+        if ch.is_uppercase() && previous_lower {
+            words.push(std::mem::take(&mut word));
+        }
+        previous_lower = ch.is_lowercase() || ch.is_ascii_digit();
+        word.extend(ch.to_lowercase());
+    }
+    words.extend((!word.is_empty()).then_some(word));
+    words
 }
 
 /// Returns the text to quote for a string found under `key`: the whole value masked when the
@@ -296,6 +334,19 @@ mod tests {
 
         let masked: Vec<&str> = spans.iter().map(|span| &text[span.start..span.end]).collect();
         assert_eq!(masked, ["abc123", "xyz", "1"]);
+    }
+
+    #[test]
+    fn secret_keys_matched_by_word() {
+        for key in ["api_key", "hf_token", "HF_TOKEN", "accessToken", "api-key", "apiKey", "password", "db_passwd"] {
+            assert!(is_secret_key(key), "{key} names a credential");
+        }
+        for key in ["aws_secret_access_key", "client_secret", "privateKey", "credentials", "auth_token"] {
+            assert!(is_secret_key(key), "{key} names a credential");
+        }
+        for key in ["tokenizer", "max_tokens", "token_budget", "pad_token", "eos_token_id", "keys", "monkey"] {
+            assert!(!is_secret_key(key), "{key} is an ordinary setting");
+        }
     }
 
     #[test]
