@@ -232,15 +232,21 @@ pub fn clean(text: &str) -> String {
 }
 
 /// Replaces the characters that [`is_unsafe_char`] flags, except tabs and line breaks, with
-/// characters of the same UTF-8 length (`?`, `¿`, `�`), so that spans into the text stay
-/// valid. For source excerpts.
+/// characters of the same UTF-8 length (`?`, `¿`, `�`), and a lone CR with LF, so that spans
+/// into the text stay valid. For source excerpts.
 pub fn neutralise_controls_in_place(text: &mut String) {
-    if !text.chars().any(|ch| is_unsafe_char(ch) && !matches!(ch, '\n' | '\r' | '\t')) {
+    let lone_cr = |bytes: &[u8], i: usize| bytes[i] == b'\r' && bytes.get(i + 1) != Some(&b'\n');
+    let has_lone_cr = (0..text.len()).any(|i| lone_cr(text.as_bytes(), i));
+    if !has_lone_cr && !text.chars().any(|ch| is_unsafe_char(ch) && !matches!(ch, '\n' | '\r' | '\t')) {
         return;
     }
     let mut out = String::with_capacity(text.len());
-    for ch in text.chars() {
-        if is_unsafe_char(ch) && !matches!(ch, '\n' | '\r' | '\t') {
+    for (i, ch) in text.char_indices() {
+        if ch == '\r' && lone_cr(text.as_bytes(), i) {
+            // mlconform counts a lone CR as a line break; the excerpt shows it as one too,
+            // rather than letting it move the terminal's cursor back over the line.
+            out.push('\n');
+        } else if is_unsafe_char(ch) && !matches!(ch, '\n' | '\r' | '\t') {
             out.push(match ch.len_utf8() {
                 1 => '?',
                 2 => '¿',
@@ -359,6 +365,9 @@ mod tests {
         neutralise_controls_in_place(&mut excerpt);
         assert_eq!(excerpt, "a?b¿c\u{FFFD}d\n");
         assert_eq!(excerpt.len(), length);
+        let mut excerpt = "a\rb\r\nc".to_string();
+        neutralise_controls_in_place(&mut excerpt);
+        assert_eq!(excerpt, "a\nb\r\nc");
     }
 
     #[test]
