@@ -50,3 +50,27 @@ fn schemas_list() {
     assert_eq!(run.code, 0);
     insta::assert_snapshot!(run.stdout);
 }
+
+#[test]
+fn human_report_follows_columns() {
+    for width in [60, 160] {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_mlconform"))
+            .args(["check", "fixtures/example-project"])
+            .current_dir(common::root())
+            .env("NO_COLOR", "1")
+            .env("COLUMNS", width.to_string())
+            .output()
+            .unwrap();
+        let text = String::from_utf8(output.stdout).unwrap();
+        let widest = text.lines().map(|line| line.chars().count()).max().unwrap();
+        // Excerpt lines are source lines and may run past the width; help text wraps.
+        let help_widest = text
+            .lines()
+            .filter(|line| line.trim_start().starts_with("help:"))
+            .map(|line| line.chars().count())
+            .max()
+            .unwrap();
+        assert!(help_widest <= width, "COLUMNS={width}: a help line is {help_widest} wide");
+        assert!(widest > width / 2, "COLUMNS={width}: the widest line is {widest}");
+    }
+}

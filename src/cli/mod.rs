@@ -558,9 +558,11 @@ pub(crate) fn emit(report: &Report, common: &CommonArgs, inputs: &[PathBuf]) -> 
         ColorChoice::Auto => to_terminal && std::env::var_os("NO_COLOR").is_none(),
     };
     let rendered = match common.format {
-        OutputFormat::Human => {
-            report::human::render(report, report::human::Style { color, width: 100 }, common.verbose)
-        }
+        OutputFormat::Human => report::human::render(
+            report,
+            report::human::Style { color, width: report_width(to_terminal) },
+            common.verbose,
+        ),
         OutputFormat::Json => report::json::render(report),
     };
 
@@ -579,6 +581,19 @@ pub(crate) fn emit(report: &Report, common: &CommonArgs, inputs: &[PathBuf]) -> 
         }
     }
     ExitCode::from(report.exit_code(common.fail_on.unwrap_or(FailOn::Error).threshold()) as u8)
+}
+
+/// Returns the width of the human report: `COLUMNS` when set, else the terminal's width when
+/// the report goes to one, else 100. Widths below 40 are raised to 40.
+fn report_width(to_terminal: bool) -> usize {
+    let from_env = std::env::var("COLUMNS").ok().and_then(|columns| columns.trim().parse::<usize>().ok());
+    let from_terminal = || {
+        to_terminal
+            .then(terminal_size::terminal_size)
+            .flatten()
+            .map(|(terminal_size::Width(width), _)| usize::from(width))
+    };
+    from_env.or_else(from_terminal).unwrap_or(100).max(40)
 }
 
 /// Writes the report to a temporary file beside `path` and renames it into place, so an

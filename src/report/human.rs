@@ -76,7 +76,10 @@ pub struct Style {
 /// Renders the whole report. `verbose` adds how each file was classified or why it was skipped.
 pub fn render(report: &Report, style: Style, verbose: bool) -> String {
     let theme = if style.color { GraphicalTheme::unicode() } else { GraphicalTheme::none() };
-    let handler = GraphicalReportHandler::new_themed(theme).with_width(style.width).with_links(false);
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_width(style.width)
+        .with_links(false)
+        .with_word_splitter(textwrap::WordSplitter::NoHyphenation);
     let mut sources: HashMap<&str, Excerpt> = HashMap::new();
     let mut out = String::new();
 

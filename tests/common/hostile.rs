@@ -142,7 +142,7 @@ pub fn run_mlconform(args: &[&std::ffi::OsStr], deadline: Duration) -> Outcome {
     } else {
         Command::new(env!("CARGO_BIN_EXE_mlconform"))
     };
-    command.args(args).env("NO_COLOR", "1").current_dir("/").stdin(Stdio::null());
+    command.args(args).env("NO_COLOR", "1").env("COLUMNS", "100").current_dir("/").stdin(Stdio::null());
     run_with_deadline(command, deadline)
 }
 

@@ -41,6 +41,8 @@ pub fn run_in(dir: &Path, args: &[&str]) -> Run {
         .args(args)
         .current_dir(dir)
         .env("NO_COLOR", "1")
+        // Human reports are as wide as COLUMNS says; snapshots are taken at 100.
+        .env("COLUMNS", "100")
         .output()
         .expect("the binary runs");
     Run {
