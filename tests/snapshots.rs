@@ -74,3 +74,15 @@ fn human_report_follows_columns() {
         assert!(widest > width / 2, "COLUMNS={width}: the widest line is {widest}");
     }
 }
+
+#[test]
+fn truncated_file_error_has_caret() {
+    let project = common::write_project(&[("ds_config.json", "{\"train_batch_size\": [1, 2")]);
+
+    let run = common::run_in(project.path(), &["check", "ds_config.json"]);
+
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stdout.contains("ds_config.json:1:27]"), "{}", run.stdout);
+    let caret = run.stdout.lines().find(|line| line.trim_start().starts_with(": ") && line.contains('^'));
+    assert!(caret.is_some(), "no label drawn under the end of the file:\n{}", run.stdout);
+}

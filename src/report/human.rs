@@ -29,7 +29,8 @@ const MAX_EXCERPT_LINE: usize = 400;
 #[derive(Debug)]
 struct Excerpt {
     source: Arc<SourceText>,
-    /// The masked text: same length and line breaks as the source's text.
+    /// The masked text: the same line breaks and byte offsets as the source's text, with one
+    /// space appended when its last line has no line break.
     text: String,
 }
 
@@ -163,6 +164,11 @@ fn excerpt_source(source: &Arc<SourceText>) -> Excerpt {
         redact::mask_range_in_place(&mut text, span.start, span.end);
     }
     redact::neutralise_controls_in_place(&mut text);
+    // miette draws no label on an empty span at the very end of the text, which is where an
+    // error about a truncated file points: give it a character to point at, on the same line.
+    if !text.is_empty() && !text.ends_with(['\n', '\r']) {
+        text.push(' ');
+    }
     Excerpt { source: source.clone(), text }
 }
 
