@@ -351,10 +351,32 @@ fn not_regular_reason(file_type: &fs::FileType) -> String {
 /// standard library's message.
 fn describe_io_error(error: &io::Error) -> String {
     match error.kind() {
-        io::ErrorKind::PermissionDenied => "permission denied".to_string(),
-        io::ErrorKind::NotFound => "not found".to_string(),
-        _ => error.to_string(),
+        io::ErrorKind::PermissionDenied => return "permission denied".to_string(),
+        io::ErrorKind::NotFound => return "not found".to_string(),
+        _ => {}
     }
+    match os_error_code(error) {
+        Some(libc::ELOOP) => "symbolic link loop: the link cannot be resolved".to_string(),
+        // The walker's own message repeats the path, which the finding already names.
+        Some(code) => io::Error::from_raw_os_error(code).to_string(),
+        None => error.to_string(),
+    }
+}
+
+/// Returns the operating system's error code behind `error`, looking through the errors the
+/// walker wraps around it.
+fn os_error_code(error: &io::Error) -> Option<i32> {
+    if let Some(code) = error.raw_os_error() {
+        return Some(code);
+    }
+    let mut source: Option<&(dyn std::error::Error + 'static)> = error.get_ref().map(|inner| inner as _);
+    while let Some(current) = source {
+        if let Some(code) = current.downcast_ref::<io::Error>().and_then(io::Error::raw_os_error) {
+            return Some(code);
+        }
+        source = current.source();
+    }
+    None
 }
 
 /// A file's identity on its file system.

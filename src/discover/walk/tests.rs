@@ -429,3 +429,16 @@ fn fifo_ignore_file_at_root_turns_ignore_files_off() {
     assert_eq!(walk.problems.len(), 1);
     assert!(walk.problems[0].message.contains("no ignore file applies"), "{}", walk.problems[0].message);
 }
+
+#[test]
+fn self_link_followed_is_a_loop_problem() {
+    let dir = TempDir::new().unwrap();
+    let link = dir.path().join("self");
+    std::os::unix::fs::symlink("self", &link).unwrap();
+
+    let walk = walk_root(dir.path(), &WalkOptions { follow_links: true, ..WalkOptions::default() });
+
+    assert_eq!(walk.problems.len(), 1, "{:?}", walk.problems);
+    assert_eq!(walk.problems[0].path, link);
+    assert_eq!(walk.problems[0].message, "symbolic link loop: the link cannot be resolved");
+}
