@@ -966,7 +966,11 @@ pub fn describe_issue(kind: &IssueKind) -> (&'static str, Severity, String, Opti
             "nesting-too-deep",
             Severity::Error,
             format!("nesting depth exceeds the limit of {limit}"),
-            Some("raise the limit with --max-depth N if the file is legitimate".to_string()),
+            Some(if *limit >= source::MAX_DEPTH_CEILING {
+                format!("{limit} is the largest depth mlconform accepts; flatten the document")
+            } else {
+                "raise the limit with --max-depth N if the file is legitimate".to_string()
+            }),
         ),
         IssueKind::TooManyAliases { limit } => (
             "alias-limit",

@@ -20,11 +20,7 @@ use crate::report::waivers::Date;
 use crate::report::{self, Report, Severity};
 use crate::schema::user::{self, UriMap, UserSchemaOptions};
 use crate::schema::{self};
-use crate::source::{Limits, DEFAULT_MAX_DEPTH, DEFAULT_MAX_FINDINGS};
-
-/// The highest `--max-depth` accepted. Validation recurses once per nesting level on worker
-/// threads with a fixed stack, and depths far beyond this one overflowed it in testing.
-const MAX_DEPTH_CEILING: usize = 10_000;
+use crate::source::{Limits, DEFAULT_MAX_DEPTH, DEFAULT_MAX_FINDINGS, MAX_DEPTH_CEILING};
 
 /// Checks machine-learning projects against versioned schemas and standards.
 #[derive(Debug, Parser)]

@@ -225,6 +225,10 @@ impl IssueKind {
     }
 }
 
+/// The highest `--max-depth` accepted. Validation recurses once per nesting level on threads
+/// with a fixed stack, and depths far beyond this one overflowed it in testing.
+pub const MAX_DEPTH_CEILING: usize = 10_000;
+
 /// Limits that keep a hostile file from exhausting the stack, the memory or the CPU.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
