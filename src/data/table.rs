@@ -219,6 +219,11 @@ fn read_delimited(file: File, dialect: &Dialect, visitor: &mut dyn TableVisitor)
         rows += 1;
         visit_record(visitor, record, current, rows);
     }
+    if header.is_none() {
+        // A file without a single record still has a header, an empty one, so that a Table
+        // Schema's fields are reported missing.
+        visitor.header(&Header { names: Vec::new(), positions: Vec::new(), from_file: dialect.header });
+    }
     visitor.end(rows);
     Ok(rows)
 }
