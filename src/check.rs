@@ -432,7 +432,10 @@ fn check_file(path: &Path, explicit: bool, options: &CheckOptions, validators: &
         outcome.skipped = Some(SkippedFile { path: display, reason: EMPTY_FILE.to_string() });
         return outcome;
     }
-    let parsed = parse(format, &source.text, &options.limits);
+    let mut parsed = parse(format, &source.text, &options.limits);
+    // A file whose kind the user set is checked as that kind even when it has no content.
+    let forced = (options.forced_kind.is_some() && explicit) || configured_kind.is_some();
+    let empty_note = if forced { add_null_document(&mut parsed, format) } else { None };
 
     if parsed.template {
         outcome.skipped = Some(SkippedFile {
@@ -480,6 +483,7 @@ fn check_file(path: &Path, explicit: bool, options: &CheckOptions, validators: &
         return data_files::check_data(path, Format::Json, options, reason);
     }
 
+    let first_schema_finding = outcome.findings.len();
     let mut schemas_used: Vec<String> = Vec::new();
     if let Some(classification) = &classification {
         if !matches!(classification.kind, Kind::Data) {
@@ -530,6 +534,11 @@ fn check_file(path: &Path, explicit: bool, options: &CheckOptions, validators: &
                 let max = options.limits.max_findings;
                 validate_document(&compiled, root, &instance, silenced, document, &source, &id, max, &mut outcome);
             }
+        }
+    }
+    if let Some(note) = empty_note {
+        for finding in &mut outcome.findings[first_schema_finding..] {
+            finding.note = Some(note.to_string());
         }
     }
 
@@ -836,16 +845,7 @@ fn validate_file(path: &Path, explicit: bool, schema: &UserSchema, options: &Che
     }
     add_issue_findings(&parsed, &source, &mut outcome);
 
-    // A stream with no document at all still has to satisfy the schema, as the value `null`.
-    let mut empty_note = None;
-    if parsed.documents.is_empty() && !parsed.broken && !parsed.template {
-        let root = source::Node::new(source::Value::Null, source::Span::at(0));
-        parsed.documents.push(Document { index: 0, root: Some(root), span: source::Span::at(0) });
-        empty_note = Some(match format {
-            Format::Markdown => "the file has no front matter, so its metadata is validated as null",
-            _ => "the file contains no document, so it is validated as null",
-        });
-    }
+    let empty_note = add_null_document(&mut parsed, format);
     let first_new = outcome.findings.len();
     for document in &parsed.documents {
         let root = document.root.clone().unwrap_or_else(|| source::Node::new(source::Value::Null, document.span));
@@ -880,6 +880,20 @@ fn validate_file(path: &Path, explicit: bool, schema: &UserSchema, options: &Che
         reason: None,
     });
     outcome
+}
+
+/// Gives a stream with no document at all one `null` document, which must still satisfy the
+/// schema. Returns the note that findings on it carry.
+fn add_null_document(parsed: &mut ParsedFile, format: Format) -> Option<&'static str> {
+    if !parsed.documents.is_empty() || parsed.broken || parsed.template {
+        return None;
+    }
+    let root = source::Node::new(source::Value::Null, source::Span::at(0));
+    parsed.documents.push(Document { index: 0, root: Some(root), span: source::Span::at(0) });
+    Some(match format {
+        Format::Markdown => "the file has no front matter, so its metadata is validated as null",
+        _ => "the file contains no document, so it is validated as null",
+    })
 }
 
 /// Adds the parser's issues as findings, counts the issues it did not keep, and records where

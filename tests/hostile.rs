@@ -482,3 +482,19 @@ fn report_rewritten_but_never_over_walked_input() {
     assert!(outcome.stderr.contains("refusing to write the report over"), "{}", outcome.stderr);
     assert_eq!(fs::read(&config).unwrap(), before);
 }
+
+#[test]
+fn empty_card_with_forced_kind_is_checked() {
+    for text in ["", "# Only a title\n"] {
+        let project = common::write_project(&[("README.md", text)]);
+
+        let run = common::run_in(project.path(), &["check", "--kind", "model-card", "--format", "json", "README.md"]);
+
+        assert_eq!(run.code, 1, "{text:?}: an empty card fails\n{}", run.stdout);
+        let report = run.json();
+        assert_eq!(report["files"][0]["schema"], "model-card/hf@1.0.0", "{text:?}");
+        let codes: Vec<&str> =
+            report["diagnostics"].as_array().unwrap().iter().map(|d| d["code"].as_str().unwrap()).collect();
+        assert!(codes.contains(&"MLC001"), "{text:?}: the licence rule runs: {codes:?}");
+    }
+}
