@@ -245,7 +245,7 @@ impl Diagnostic for Rendered<'_> {
     fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
         let mut parts = Vec::new();
         if let Some(note) = &self.finding.note {
-            parts.push(format!("note: {}", clean(note)));
+            parts.push(clean(note));
         }
         if let Some(help) = &self.finding.help {
             parts.push(clean(help));
