@@ -183,8 +183,8 @@ where
     let mut row_hashes = Vec::new();
     for (mut outcome, entry) in outcomes.into_iter().zip(&walk.files) {
         let path = display_path(&entry.path);
-        // A file read only to find it is not an ML artifact (such as the previous run's JSON
-        // report) may be overwritten by the report; a checked or named file may not.
+        // The report may overwrite a file that was read only to find it is no ML artifact,
+        // such as the previous run's JSON report. It never overwrites a checked or named file.
         if outcome.skipped.is_none() || entry.explicit {
             report.checked_paths.push(entry.path.clone());
         }
@@ -229,7 +229,7 @@ where
 /// Returns the project roots: each folder named, and the folder holding each file named.
 /// Reports that a file named on the command line was skipped, and why: a user who names a
 /// file expects it to be checked.
-/// `unrecognised` adds the help that fits a file whose kind could not be told.
+/// `unrecognised` adds the help that fits a file whose kind could not be determined.
 fn not_checked(path: &str, reason: &str, unrecognised: bool) -> Finding {
     let message = format!("file was not checked: {reason}");
     let finding = Finding::new("not-checked", Severity::Warning, message, Location::file(path));

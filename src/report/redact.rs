@@ -243,8 +243,8 @@ pub fn neutralise_controls_in_place(text: &mut String) {
     let mut out = String::with_capacity(text.len());
     for (i, ch) in text.char_indices() {
         if ch == '\r' && lone_cr(text.as_bytes(), i) {
-            // mlconform counts a lone CR as a line break; the excerpt shows it as one too,
-            // rather than letting it move the terminal's cursor back over the line.
+            // mlconform counts a lone CR as a line break, so the excerpt shows one. A raw CR
+            // would move the terminal's cursor back over the line.
             out.push('\n');
         } else if is_unsafe_char(ch) && !matches!(ch, '\n' | '\r' | '\t') {
             out.push(match ch.len_utf8() {
