@@ -291,6 +291,18 @@ fn classify_markdown(path: &Path, documents: &[Value]) -> Verdict {
 }
 
 fn classify_structured(path: &Path, format: Format, documents: &[Value]) -> Verdict {
+    let verdict = classify_structured_content(path, format, documents);
+    // DeepSpeed's documentation and the Hugging Face integration name their configs
+    // `ds_config.json`, `ds_config_zero3.json` and so on. A minimal one may hold only
+    // `train_batch_size`, too common a key to go by, so the name decides when the keys do not.
+    let name = file_name_lowercase(path);
+    if matches!(verdict, Verdict::Skip { .. }) && format == Format::Json && name.starts_with("ds_config") {
+        return Verdict::named(Kind::TrainingConfig, "deepspeed", format!("file named {}", file_name(path)));
+    }
+    verdict
+}
+
+fn classify_structured_content(path: &Path, format: Format, documents: &[Value]) -> Verdict {
     // A name that a tool looks for is the strongest signal, and the only one for a file that
     // is empty or broken. The content is checked by validation.
     let name = file_name_lowercase(path);

@@ -241,6 +241,31 @@ fn hf_trainer_recipe() {
 }
 
 #[test]
+fn deepspeed_config_by_name() {
+    for name in ["ds_config.json", "configs/ds_config_zero3.json", "DS_CONFIG.json"] {
+        let verdict = classify_named(name, &[json!({"train_batch_size": 8})]);
+
+        assert_eq!(kind_and_flavor(&verdict), (Kind::TrainingConfig, "deepspeed"), "{name}");
+    }
+    let verdict = classify_named("batch.json", &[json!({"train_batch_size": 8})]);
+    assert!(skip_reason(&verdict).contains("no recognised ML keys"));
+    // An empty one is a config to report on, not a file to skip.
+    let Verdict::Artifact(empty) = classify_named("ds_config.json", &[]) else {
+        panic!("empty ds_config.json skipped")
+    };
+    assert_eq!(empty.reason, "file named ds_config.json");
+}
+
+#[test]
+fn deepspeed_keys_explain_better_than_the_name() {
+    let document = json!({"zero_optimization": {"stage": 2}});
+    let Verdict::Artifact(found) = classify_named("ds_config.json", &[document]) else { panic!("skipped") };
+
+    assert_eq!(found.flavor, "deepspeed");
+    assert!(found.reason.contains("zero_optimization"), "{}", found.reason);
+}
+
+#[test]
 fn training_args_json_by_name() {
     let verdict = classify_named("checkpoint-500/training_args.json", &[json!({"seed": 42})]);
 
