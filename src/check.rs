@@ -27,6 +27,7 @@ use crate::report::{
     FileReport, Finding, Location, Related, Report, Severity, SkippedFile, SourceText, Status, ToolError,
 };
 use crate::rules::{self, RuleSet};
+use crate::schema::refs::RefCycle;
 use crate::schema::user::UserSchema;
 use crate::schema::{self, Compiled, EmbeddedSchema, Validators};
 use crate::source::{self, frontmatter, Document, Issue, IssueKind, Limits, OmittedIssues};
@@ -121,6 +122,37 @@ pub fn run_check(paths: &[PathBuf], options: &CheckOptions) -> Report {
 /// user schema.
 pub fn run_validate(paths: &[PathBuf], schema: &UserSchema, options: &CheckOptions) -> Report {
     run(paths, options, None, |entry| validate_file(&entry.path, entry.explicit, schema, options))
+}
+
+/// Runs `validate` with a schema that has a `$ref` cycle, which no file can be validated
+/// against. Each JSON, YAML or Markdown file that reaches the cycle gets a tool error at the
+/// value where validation would have looped, so that the user sees which data trips it.
+pub fn run_loop_sites(paths: &[PathBuf], cycle: &RefCycle, options: &CheckOptions) -> Report {
+    run(paths, options, None, |entry| locate_loop(&entry.path, entry.explicit, cycle, options))
+}
+
+fn locate_loop(path: &Path, explicit: bool, cycle: &RefCycle, options: &CheckOptions) -> FileOutcome {
+    let Instance { source, parsed, mut outcome, .. } = match open_instance(path, explicit, &cycle.files, options) {
+        Opened::Instance(instance) => *instance,
+        // Records are not walked: the tool error on the schema states that nothing was validated.
+        Opened::Data(_) => return FileOutcome::default(),
+        Opened::Done(outcome) => return *outcome,
+    };
+    let at = &cycle.location;
+    for root in parsed.documents.iter().filter_map(|document| document.root.as_ref()) {
+        if let Some(site) = cycle.reach.loop_site(root) {
+            outcome.tool_errors.push(ToolError {
+                message: format!(
+                    "validation would never end at this value: \"$ref\": \"{}\" ({}:{}:{}) applies to it again and again",
+                    cycle.written, at.path, at.line, at.column
+                ),
+                location: Some(source.locate(site.span, &site.pointer)),
+                source: Some(source.clone()),
+                help: Some("no file was validated. Break the $ref cycle in the schema, then run again".to_string()),
+            });
+        }
+    }
+    outcome
 }
 
 fn run<F>(paths: &[PathBuf], options: &CheckOptions, rule_set: Option<&RuleSet>, check: F) -> Report
@@ -812,38 +844,65 @@ fn validate_document(
     }
 }
 
-fn validate_file(path: &Path, explicit: bool, schema: &UserSchema, options: &CheckOptions) -> FileOutcome {
+/// A file `validate` was given, read and parsed, with its parser issues as findings.
+struct Instance {
+    display: String,
+    source: Arc<SourceText>,
+    parsed: ParsedFile,
+    format: Format,
+    outcome: FileOutcome,
+}
+
+enum Opened {
+    Instance(Box<Instance>),
+    /// A data file, whose records are validated one by one.
+    Data(Format),
+    /// A file skipped or unreadable: its outcome gives the reason.
+    Done(Box<FileOutcome>),
+}
+
+/// Opens a file for `validate`. `schema_files` are the schema's own files, which a folder
+/// walk may come across and which are not validated against themselves.
+fn open_instance(path: &Path, explicit: bool, schema_files: &[PathBuf], options: &CheckOptions) -> Opened {
     let display = display_path(path);
     let mut outcome = FileOutcome::default();
-    let is_schema_file = fs::canonicalize(path).is_ok_and(|canonical| schema.files.contains(&canonical));
+    let is_schema_file = fs::canonicalize(path).is_ok_and(|canonical| schema_files.contains(&canonical));
     if is_schema_file && !explicit {
         outcome.skipped =
             Some(SkippedFile { path: display, reason: "the schema itself, or a file it references".to_string() });
-        return outcome;
+        return Opened::Done(Box::new(outcome));
     }
     let format = match discover::detect_format(path) {
         Some(format @ (Format::Json | Format::Yaml | Format::Markdown)) => Some(format),
-        Some(format @ (Format::Csv | Format::Tsv | Format::JsonLines)) => {
-            return data_files::validate_data(path, format, schema, options);
-        }
+        Some(format @ (Format::Csv | Format::Tsv | Format::JsonLines)) => return Opened::Data(format),
         None if explicit => None,
         _ => {
             outcome.skipped =
                 Some(SkippedFile { path: display, reason: "not a JSON, YAML or Markdown file".to_string() });
-            return outcome;
+            return Opened::Done(Box::new(outcome));
         }
     };
     let source = match read::read_source(path, &display, format, options) {
         Ok(source) => source,
-        Err(finding) => return outcome.unreadable(display, *finding),
+        Err(finding) => return Opened::Done(Box::new(outcome.unreadable(display, *finding))),
     };
     let format = format.unwrap_or_else(|| sniff_format(&source.text));
-    let mut parsed = parse(format, &source.text, &options.limits);
+    let parsed = parse(format, &source.text, &options.limits);
     if format == Format::Markdown && parsed.documents.is_empty() && !parsed.broken && !explicit {
         outcome.skipped = Some(SkippedFile { path: display, reason: "Markdown without front matter".to_string() });
-        return outcome;
+        return Opened::Done(Box::new(outcome));
     }
     add_issue_findings(&parsed, &source, &mut outcome);
+    Opened::Instance(Box::new(Instance { display, source, parsed, format, outcome }))
+}
+
+fn validate_file(path: &Path, explicit: bool, schema: &UserSchema, options: &CheckOptions) -> FileOutcome {
+    let Instance { display, source, mut parsed, format, mut outcome } =
+        match open_instance(path, explicit, &schema.files, options) {
+            Opened::Instance(instance) => *instance,
+            Opened::Data(format) => return data_files::validate_data(path, format, schema, options),
+            Opened::Done(outcome) => return *outcome,
+        };
 
     let empty_note = add_null_document(&mut parsed, format);
     let first_new = outcome.findings.len();

@@ -100,6 +100,15 @@ fn case10_ref_cycle_is_schema_error() {
     let error = &report["tool_errors"][0];
     assert!(error["path"].as_str().unwrap().ends_with("bad-recursion.schema.json"));
     assert_eq!((error["line"].as_u64(), error["column"].as_u64()), (Some(7), Some(9)));
+
+    // The instance value where validation would have looped: the first member's value.
+    let text = std::fs::read_to_string(case("10-ref-left-recursion").join("layers.json")).unwrap();
+    let column = text.find(r#"{"units": 256}"#).unwrap() as u64 + 1;
+    let sites = &report["tool_errors"].as_array().unwrap()[1..];
+    assert_eq!(sites.len(), 1, "{sites:?}");
+    assert!(sites[0]["path"].as_str().unwrap().ends_with("layers.json"), "{sites:?}");
+    assert_eq!(sites[0]["pointer"], "/encoder");
+    assert_eq!((sites[0]["line"].as_u64(), sites[0]["column"].as_u64()), (Some(1), Some(column)));
 }
 
 #[test]

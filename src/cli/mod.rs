@@ -444,13 +444,19 @@ pub fn run(cli: Cli) -> ExitCode {
                     emit(&report, &args.common, &args.paths)
                 }
                 Err(problem) => {
-                    let mut report = Report::default();
-                    report.tool_errors.push(report::ToolError {
-                        message: problem.message,
-                        location: problem.location.map(|location| *location),
-                        source: problem.source,
-                        help: problem.help,
-                    });
+                    let mut report = match &problem.cycle {
+                        Some(cycle) => check::run_loop_sites(&args.paths, cycle, &options),
+                        None => Report::default(),
+                    };
+                    report.tool_errors.insert(
+                        0,
+                        report::ToolError {
+                            message: problem.message,
+                            location: problem.location.map(|location| *location),
+                            source: problem.source,
+                            help: problem.help,
+                        },
+                    );
                     emit(&report, &args.common, &args.paths)
                 }
             }

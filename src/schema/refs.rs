@@ -2,18 +2,24 @@
 //!
 //! It resolves every `$ref` offline and reports one that cannot be resolved at its position in
 //! the schema file, and it finds `$ref` cycles that never move down the instance (a definition
-//! whose `oneOf` refers back to itself). Such a cycle would recurse forever on any instance,
-//! so it is a schema error, reported at the `$ref` that closes it.
+//! whose `oneOf` refers back to itself). Such a cycle would recurse forever on an instance
+//! that reaches it, so it is a schema error, reported at the `$ref` that closes it; [`reach`]
+//! then finds the value of each instance at which validation would have looped.
+
+mod reach;
 
 use std::collections::{HashMap, HashSet};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use jsonschema::Draft;
 use serde_json::Value as Json;
 use url::Url;
 
+use self::reach::SchemaLocation;
+pub use self::reach::{LoopSite, Reach};
 use super::user::{Loaded, Offline, SchemaProblem};
-use crate::report::SourceText;
+use crate::report::{Location, SourceText};
 use crate::source::{pointer, Node, Span, Value};
 
 /// Keywords whose value is a subschema applied to the same instance.
@@ -49,6 +55,7 @@ pub fn draft_of(schema: &Json) -> Option<Draft> {
 }
 
 /// One schema document known to the pass.
+#[derive(Debug)]
 struct Doc {
     source: Arc<SourceText>,
     root: Node,
@@ -57,7 +64,7 @@ struct Doc {
 /// A reference found in a document: where it is and where it leads.
 struct Reference {
     /// The document and pointer of the schema object holding the `$ref`.
-    from: (String, String),
+    from: SchemaLocation,
     /// The span of the schema object holding the `$ref`, and of the `$ref` value.
     object_span: Span,
     value_span: Span,
@@ -118,6 +125,7 @@ pub fn check(root: &Loaded, base_uri: &str, offline: &Offline, draft: Draft) -> 
                         location: Some(Box::new(source.locate(value_span, ""))),
                         source: Some(source),
                         help,
+                        cycle: None,
                     });
                 }
             }
@@ -127,10 +135,56 @@ pub fn check(root: &Loaded, base_uri: &str, offline: &Offline, draft: Draft) -> 
         }
     }
 
-    find_cycle(&docs, &resources, &anchors, &references, draft)?;
+    let legacy = matches!(draft, Draft::Draft4 | Draft::Draft6 | Draft::Draft7);
+    let targets: Vec<Option<SchemaLocation>> =
+        references.iter().map(|reference| resolve_target(&reference.target, &docs, &resources, &anchors)).collect();
+    if let Some((closing, members)) = find_cycle(&docs, &references, &targets, legacy) {
+        let reference = &references[closing];
+        let source = docs[&reference.from.0].source.clone();
+        let location = source.locate(reference.object_span, &reference.from.1);
+        let written = reference.written.clone();
+        let targets = references
+            .iter()
+            .zip(targets)
+            .filter_map(|(reference, target)| Some((reference.from.clone(), target?)))
+            .collect();
+        let root = (strip_fragment(base_uri), String::new());
+        let files = local_files(docs.keys());
+        let reach = Reach { docs, targets, members, root, legacy };
+        return Err(SchemaProblem {
+            message: format!(
+                "\"$ref\": \"{written}\" loops back to itself without moving down the instance, so validation would never end"
+            ),
+            location: Some(Box::new(location.clone())),
+            source: Some(source),
+            help: Some("make every path back to this definition go through a keyword that moves into the instance, such as properties or items".to_string()),
+            cycle: Some(Arc::new(RefCycle { reach, written, location, files })),
+        });
+    }
     let mut loaded: Vec<String> = docs.into_keys().collect();
     loaded.sort();
     Ok(loaded)
+}
+
+/// A `$ref` cycle that never moves down the instance, with what it takes to find where an
+/// instance would make validation loop.
+#[derive(Debug)]
+pub struct RefCycle {
+    pub reach: Reach,
+    /// The `$ref` that closes the cycle, as written.
+    pub written: String,
+    /// Where that `$ref` is.
+    pub location: Location,
+    /// Canonical paths of the schema's files, which a folder walk does not treat as instances.
+    pub files: Vec<PathBuf>,
+}
+
+/// The canonical paths of the local files among document URIs.
+pub fn local_files<'a>(uris: impl Iterator<Item = &'a String>) -> Vec<PathBuf> {
+    uris.filter_map(|uri| Url::parse(uri).ok())
+        .filter_map(|url| url.to_file_path().ok())
+        .filter_map(|path| std::fs::canonicalize(path).ok())
+        .collect()
 }
 
 struct Walker<'a> {
@@ -225,25 +279,24 @@ impl Walker<'_> {
     }
 }
 
-/// Edges from a schema location (document URI, pointer) to the locations applied to the same
-/// instance, each with the index of the `$ref` it goes through, if any.
-type Edges = HashMap<(String, String), Vec<((String, String), Option<usize>)>>;
+/// Edges from a schema location to the locations applied to the same instance, each with the
+/// index of the `$ref` it goes through, if any.
+type Edges = HashMap<SchemaLocation, Vec<(SchemaLocation, Option<usize>)>>;
 
 /// Finds a cycle of `$ref`s and in-place applicators, which never consumes the instance.
+/// Returns the index of the `$ref` to report it at (the first in the schema of those on the
+/// cycle) and the schema locations on the cycle.
 fn find_cycle(
     docs: &HashMap<String, Doc>,
-    resources: &HashMap<String, (String, String)>,
-    anchors: &HashMap<String, (String, String)>,
     references: &[Reference],
-    draft: Draft,
-) -> Result<(), SchemaProblem> {
-    let legacy = matches!(draft, Draft::Draft4 | Draft::Draft6 | Draft::Draft7);
-
+    targets: &[Option<SchemaLocation>],
+    legacy: bool,
+) -> Option<(usize, HashSet<SchemaLocation>)> {
     // Edges between schema locations that apply to the same instance location.
     let mut edges: Edges = HashMap::new();
-    for (index, reference) in references.iter().enumerate() {
-        if let Some(target) = resolve_target(&reference.target, docs, resources, anchors) {
-            edges.entry(reference.from.clone()).or_default().push((target, Some(index)));
+    for (index, (reference, target)) in references.iter().zip(targets).enumerate() {
+        if let Some(target) = target {
+            edges.entry(reference.from.clone()).or_default().push((target.clone(), Some(index)));
         }
     }
     for (uri, doc) in docs {
@@ -251,15 +304,14 @@ fn find_cycle(
     }
 
     // Depth-first search with colours; a back edge closes a cycle.
-    let mut state: HashMap<(String, String), u8> = HashMap::new();
-    let mut starts: Vec<&(String, String)> = edges.keys().collect();
+    let mut state: HashMap<SchemaLocation, u8> = HashMap::new();
+    let mut starts: Vec<&SchemaLocation> = edges.keys().collect();
     starts.sort();
     for start in starts {
         if state.get(start).copied().unwrap_or(0) != 0 {
             continue;
         }
-        let mut stack: Vec<((String, String), usize, Option<usize>)> = vec![(start.clone(), 0, None)];
-        let mut path_refs: Vec<Option<usize>> = Vec::new();
+        let mut stack: Vec<(SchemaLocation, usize, Option<usize>)> = vec![(start.clone(), 0, None)];
         state.insert(start.clone(), 1);
         while let Some((node, next, _)) = stack.last().cloned() {
             let outgoing = edges.get(&node).map(Vec::as_slice).unwrap_or(&[]);
@@ -269,29 +321,19 @@ fn find_cycle(
                 match state.get(target).copied().unwrap_or(0) {
                     0 => {
                         state.insert(target.clone(), 1);
-                        path_refs.push(*via);
                         stack.push((target.clone(), 0, *via));
                     }
                     1 => {
                         // The cycle runs from `target` on the stack to `node`, then back.
                         let position = stack.iter().position(|(location, _, _)| location == target).unwrap_or(0);
-                        let cycle_refs =
-                            stack[position + 1..].iter().filter_map(|(_, _, via)| *via).chain(via.iter().copied());
-                        if let Some(first) = cycle_refs
+                        let on_cycle = &stack[position..];
+                        let cycle_refs = on_cycle[1..].iter().filter_map(|(_, _, via)| *via).chain(via.iter().copied());
+                        let closing = cycle_refs
                             .min_by_key(|index| (references[*index].from.clone(), references[*index].object_span.start))
-                            .or(*via)
-                        {
-                            let reference = &references[first];
-                            let source = docs[&reference.from.0].source.clone();
-                            return Err(SchemaProblem {
-                                message: format!(
-                                    "\"$ref\": \"{}\" loops back to itself without moving down the instance, so validation would never end",
-                                    reference.written
-                                ),
-                                location: Some(Box::new(source.locate(reference.object_span, &reference.from.1))),
-                                source: Some(source),
-                                help: Some("make every path back to this definition go through a keyword that moves into the instance, such as properties or items".to_string()),
-                            });
+                            .or(*via);
+                        if let Some(closing) = closing {
+                            let members = on_cycle.iter().map(|(location, _, _)| location.clone()).collect();
+                            return Some((closing, members));
                         }
                     }
                     _ => {}
@@ -299,11 +341,10 @@ fn find_cycle(
             } else {
                 state.insert(node, 2);
                 stack.pop();
-                path_refs.pop();
             }
         }
     }
-    Ok(())
+    None
 }
 
 fn add_in_place_edges(node: &Node, uri: &str, pointer: &mut String, legacy: bool, edges: &mut Edges, depth: usize) {
@@ -380,9 +421,9 @@ fn add_in_place_edges(node: &Node, uri: &str, pointer: &mut String, legacy: bool
 fn resolve_target(
     target: &str,
     docs: &HashMap<String, Doc>,
-    resources: &HashMap<String, (String, String)>,
-    anchors: &HashMap<String, (String, String)>,
-) -> Option<(String, String)> {
+    resources: &HashMap<String, SchemaLocation>,
+    anchors: &HashMap<String, SchemaLocation>,
+) -> Option<SchemaLocation> {
     let (doc, fragment) = match target.split_once('#') {
         Some((doc, fragment)) => (doc.to_string(), fragment.to_string()),
         None => (target.to_string(), String::new()),

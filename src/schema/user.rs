@@ -172,6 +172,9 @@ pub struct SchemaProblem {
     pub location: Option<Box<Location>>,
     pub source: Option<Arc<SourceText>>,
     pub help: Option<String>,
+    /// Set for a `$ref` cycle, to locate in each instance the value at which validation would
+    /// loop.
+    pub cycle: Option<Arc<refs::RefCycle>>,
 }
 
 /// Options of `mlconform validate`.
@@ -195,7 +198,7 @@ pub struct UserSchema {
 /// Reads, checks and compiles a user's schema file.
 pub fn load_user_schema(path: &Path, options: &UserSchemaOptions) -> Result<UserSchema, SchemaProblem> {
     let display = path.display().to_string();
-    let problem = |message: String| SchemaProblem { message, location: None, source: None, help: None };
+    let problem = |message: String| SchemaProblem { message, location: None, source: None, help: None, cycle: None };
 
     for map in &options.maps {
         if !map.dir.is_dir() {
@@ -228,6 +231,7 @@ pub fn compile_value(
         location: None,
         source: None,
         help: None,
+        cycle: None,
     })?;
     let parsed = source::json::parse(&text, &options.limits);
     let root = parsed
@@ -251,12 +255,7 @@ fn compile(
 ) -> Result<UserSchema, SchemaProblem> {
     let draft = refs::draft_of(&loaded.json).unwrap_or(default_draft);
     let loaded_uris = refs::check(&loaded, base_uri, offline, draft)?;
-    let files = loaded_uris
-        .iter()
-        .filter_map(|uri| url::Url::parse(uri).ok())
-        .filter_map(|url| url.to_file_path().ok())
-        .filter_map(|path| fs::canonicalize(path).ok())
-        .collect();
+    let files = refs::local_files(loaded_uris.iter());
 
     let validator = jsonschema::options()
         .with_draft(draft)
@@ -296,6 +295,7 @@ fn compile_problem(loaded: &Loaded, error: &jsonschema::ValidationError<'_>) -> 
         location: Some(Box::new(loaded.source.locate(target.node.span, &pointer))),
         source: Some(loaded.source.clone()),
         help,
+        cycle: None,
     }
 }
 
