@@ -16,9 +16,10 @@ use crate::source::{pointer, Node, Span, Value};
 /// A schema location: the URI of its document and a JSON Pointer into it.
 pub(super) type SchemaLocation = (String, String);
 
-/// Pairs of schema location and instance value visited before the walk gives up. A schema
-/// and an instance of ordinary size need a few thousand.
-const MAX_STEPS: usize = 1_000_000;
+/// Pairs of schema location and instance value visited before the walk gives up, which keeps
+/// its memory to tens of megabytes. A schema and an instance of ordinary size need a few
+/// thousand.
+const MAX_STEPS: usize = 250_000;
 
 /// Keywords whose subschemas apply to the same value.
 const IN_PLACE_ONE: &[&str] = &["not", "if", "then", "else"];
