@@ -6,6 +6,12 @@
 # Run from the fuzz/ folder. The run stops when libFuzzer's coverage counter (`cov:`) has not
 # grown for QUIET_SECONDS (default 300), when CAP_SECONDS (default 3600) have passed, or when
 # libFuzzer stops on a crash. The log goes to logs/TARGET-<start time>.log.
+#
+# Coverage is counted in mlconform's own code only (COVERAGE=mlconform, the default): the
+# target is built with cargo directly, with the flags `cargo fuzz build -O` uses, but with
+# sanitizer-coverage level 0 for every dependency and 4 for mlconform. Every crate keeps
+# AddressSanitizer. COVERAGE=all builds with `cargo fuzz build -O`, which counts coverage in
+# every crate.
 set -uo pipefail
 
 target=$1
@@ -14,12 +20,34 @@ cap=${3:-3600}
 mkdir -p logs "corpus/$target"
 log=logs/$target-$(date +%Y%m%dT%H%M%S).log
 
+coverage=${COVERAGE:-mlconform}
+triple=$(rustc +nightly -vV | sed -n 's/^host: //p')
+mkdir -p "artifacts/$target"
+
 # Build first, so that compile time does not count as fuzzing time.
-cargo +nightly fuzz build -O "$target" >"$log" 2>&1 || { echo "$target: build failed, see $log"; exit 2; }
+if [ "$coverage" = all ]; then
+    cargo +nightly fuzz build -O "$target" >"$log" 2>&1 || { echo "$target: build failed, see $log"; exit 2; }
+    binary=target/$triple/release/$target
+else
+    # The sancov pass runs on every crate built for the target (not on build scripts, which
+    # are built for the host without RUSTFLAGS), but instruments only where the level is 4.
+    # A package's profile rustflags come before RUSTFLAGS, so RUSTFLAGS sets no level.
+    RUSTFLAGS="-Cpasses=sancov-module -Cllvm-args=-sanitizer-coverage-inline-8bit-counters \
+-Cllvm-args=-sanitizer-coverage-pc-table -Cllvm-args=-sanitizer-coverage-trace-compares \
+-Cllvm-args=-sanitizer-coverage-stack-depth --cfg fuzzing -Zsanitizer=address \
+-Cllvm-args=-simplifycfg-branch-fold-threshold=0 -Ccodegen-units=1" \
+        cargo +nightly build -Zprofile-rustflags --release --target "$triple" --target-dir target/focused \
+        --config 'profile.release.debug="line-tables-only"' \
+        --config 'profile.release.package."*".rustflags=["-Cllvm-args=-sanitizer-coverage-level=0"]' \
+        --config 'profile.release.package.mlconform.rustflags=["-Cllvm-args=-sanitizer-coverage-level=4"]' \
+        --bin "$target" >"$log" 2>&1 || { echo "$target: build failed, see $log"; exit 2; }
+    binary=target/focused/$triple/release/$target
+fi
 
 # A session of its own, so that the whole process tree can be stopped at once.
-setsid cargo +nightly fuzz run -O "$target" "corpus/$target" -- \
-    -timeout=10 -rss_limit_mb=2048 -max_len=8192 -print_final_stats=1 >>"$log" 2>&1 &
+ASAN_OPTIONS=${ASAN_OPTIONS:-detect_odr_violation=0} setsid "$binary" "corpus/$target" \
+    -artifact_prefix="artifacts/$target/" -timeout=10 -rss_limit_mb=2048 -max_len=8192 \
+    -print_final_stats=1 >>"$log" 2>&1 &
 runner=$!
 
 start=$(date +%s)
@@ -52,7 +80,7 @@ else
 fi
 end=$(date +%s)
 runs=$(grep -o '^#[0-9]*' "$log" | tail -1 | tr -d '#')
-echo "$target: stopped by $stopped after $((end - start)) s; cov $best, last grew at $((grew_at - start)) s; ${runs:-0} inputs; log $log"
+echo "$target ($coverage coverage): stopped by $stopped after $((end - start)) s; cov $best, last grew at $((grew_at - start)) s; ${runs:-0} inputs; log $log"
 
 # The coverage gained in the last 10 minutes, from libFuzzer's status lines
 # ("#N ... cov: C ... exec/s: E"). E is the average rate since the start, so N / E is the
