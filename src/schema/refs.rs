@@ -173,13 +173,13 @@ pub struct RefCycle {
     pub reach: Reach,
     /// The `$ref` that closes the cycle, as written.
     pub written: String,
-    /// Where that `$ref` is.
+    /// The position of that `$ref` in its schema file.
     pub location: Location,
     /// Canonical paths of the schema's files, which a folder walk does not treat as instances.
     pub files: Vec<PathBuf>,
 }
 
-/// The canonical paths of the local files among document URIs.
+/// Returns the canonical paths of the local files among document URIs.
 pub fn local_files<'a>(uris: impl Iterator<Item = &'a String>) -> Vec<PathBuf> {
     uris.filter_map(|uri| Url::parse(uri).ok())
         .filter_map(|url| url.to_file_path().ok())

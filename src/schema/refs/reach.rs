@@ -105,7 +105,7 @@ impl Reach {
             }
             (location.0.clone(), pointer)
         };
-        let members = match &value.value {
+        let object_members = match &value.value {
             Value::Mapping(entries) => entries.as_slice(),
             _ => &[],
         };
@@ -135,21 +135,21 @@ impl Reach {
                 }
                 ("dependentSchemas" | "dependencies", Value::Mapping(dependencies)) => {
                     for dependency in dependencies {
-                        let present = members.iter().any(|member| member.key == dependency.key);
+                        let present = object_members.iter().any(|member| member.key == dependency.key);
                         if present && !matches!(dependency.value.value, Value::Sequence(_)) {
                             next.push((sub(&[name, &dependency.key]), at.to_string(), value));
                         }
                     }
                 }
                 ("properties", Value::Mapping(properties)) => {
-                    for member in members {
+                    for member in object_members {
                         if properties.iter().any(|property| property.key == member.key) {
                             next.push((sub(&[name, &member.key]), child(&member.key), &member.value));
                         }
                     }
                 }
                 ("patternProperties", Value::Mapping(by_pattern)) => {
-                    for member in members {
+                    for member in object_members {
                         for pattern in by_pattern {
                             if matches(patterns, &pattern.key, &member.key) {
                                 next.push((sub(&[name, &pattern.key]), child(&member.key), &member.value));
@@ -160,7 +160,7 @@ impl Reach {
                 ("additionalProperties" | "unevaluatedProperties", _) => {
                     let named = schema.get("properties");
                     let by_pattern = schema.get("patternProperties");
-                    for member in members {
+                    for member in object_members {
                         let listed = named.is_some_and(|named| named.get(&member.key).is_some());
                         let matched = match by_pattern.map(|node| &node.value) {
                             Some(Value::Mapping(by_pattern)) => {

@@ -17,17 +17,18 @@ fn loop_pointer(schema: Json, instance: &str) -> Option<String> {
     let site = cycle.reach.loop_site(root)?;
     // The span must cover the value the pointer names.
     let (target, found) = source::pointer::resolve(root, &site.pointer);
-    assert!(found && target.node.span == site.span, "{site:?} is not the span of its pointer");
+    assert!(found, "{site:?} names no value");
+    assert_eq!(target.node.span, site.span, "{site:?} is not the span of its pointer");
     Some(site.pointer)
 }
 
-/// A definition that refers back to itself from its own `anyOf`.
+/// Returns a definition that refers back to itself from its own `anyOf`.
 fn looping() -> Json {
     json!({"anyOf": [{"type": "integer"}, {"$ref": "#/$defs/loop"}]})
 }
 
 #[test]
-fn case_shape_loops_at_first_member() {
+fn loops_at_first_member() {
     let schema = json!({
         "$defs": {"layer": {"oneOf": [{"properties": {"units": {"type": "integer"}}}, {"$ref": "#/$defs/layer"}]}},
         "additionalProperties": {"$ref": "#/$defs/layer"}
@@ -82,8 +83,8 @@ fn items_after_prefix_items() {
 
 #[test]
 fn every_branch_is_followed() {
-    // Validation of `1` may stop at the first branch of `anyOf`; the walk does not test
-    // assertions, so it reports the value where validation can loop.
+    // `1` passes the first branch of `anyOf`, so a validator may never try the second. The
+    // walk tests no assertion, so it reports the value where validation can loop.
     let schema = json!({
         "$defs": {"loop": looping()},
         "if": {"type": "object"},
