@@ -19,6 +19,7 @@ use serde_json::Value as Json;
 
 mod data_files;
 
+use crate::data::findings::{column_pointer, located};
 use crate::data::{DataMeasures, DataOptions};
 use crate::discover::{self, Format, Kind, Verdict, WalkOptions};
 use crate::report::redact::display_path;
@@ -301,7 +302,8 @@ fn project_roots(paths: &[PathBuf]) -> Vec<PathBuf> {
 }
 
 /// Builds the artifact rules see for a data file: its quality summary as one document. The
-/// summary has no place in the file, so its findings point at the file's start.
+/// summary has no place in the file, so its findings point at a column's header cell or at
+/// the file's start (see [`rules::SummaryPlaces`]).
 fn data_artifact(measures: &crate::data::DataMeasures, flavor: Option<String>) -> rules::Artifact {
     let json = serde_json::to_value(measures).unwrap_or(Json::Null);
     let root = node_at_start(&json);
@@ -320,6 +322,13 @@ fn data_artifact(measures: &crate::data::DataMeasures, flavor: Option<String>) -
         markdown: None,
         source: SourceText::new(measures.path.clone(), String::new()),
         broken: false,
+        summary: Some(rules::SummaryPlaces {
+            columns: measures
+                .header_cells
+                .iter()
+                .map(|(name, at)| (name.clone(), located(&measures.path, *at, *at, &column_pointer(name))))
+                .collect(),
+        }),
     }
 }
 
@@ -377,6 +386,7 @@ fn artifact_of(
         markdown,
         source: source.clone(),
         broken,
+        summary: None,
     }
 }
 

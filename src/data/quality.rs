@@ -13,6 +13,7 @@ use std::hash::{Hash, Hasher};
 
 use serde::Serialize;
 
+use super::csv::Pos;
 use super::table::{CellValue, Header, Row, TableVisitor};
 use super::table_schema::TableSchema;
 
@@ -85,6 +86,10 @@ pub struct DataMeasures {
     pub constant_columns: Vec<String>,
     pub label: Option<LabelBalance>,
     pub overlap: Vec<Overlap>,
+    /// Each column's name and header cell (for JSON records, where the key was first seen),
+    /// so that findings about a column can point at it. Not part of the report.
+    #[serde(skip)]
+    pub header_cells: Vec<(String, Pos)>,
 }
 
 #[derive(Default)]
@@ -232,6 +237,7 @@ impl<'a> QualityCollector<'a> {
             duplicates_exact: exact,
             label,
             overlap: Vec::new(),
+            header_cells: self.header.names.iter().cloned().zip(self.header.positions.iter().copied()).collect(),
         }
     }
 }
@@ -295,7 +301,7 @@ impl TableVisitor for QualityCollector<'_> {
         self.choose_label();
     }
 
-    fn new_column(&mut self, name: &str, at: super::csv::Pos) {
+    fn new_column(&mut self, name: &str, at: Pos) {
         self.header.names.push(name.to_string());
         self.header.positions.push(at);
         // Earlier records lacked this key: their cells count as missing.

@@ -8,7 +8,7 @@ use serde_json::Value as Json;
 
 use super::markdown::{self, Heading};
 use crate::discover::{Format, Kind};
-use crate::report::SourceText;
+use crate::report::{Location, SourceText};
 use crate::source::{Node, Span};
 
 /// One document of an artifact, as data and as a tree with positions.
@@ -54,6 +54,33 @@ pub struct Artifact {
     /// A syntax error stopped the parser: rules do not run on the file, but other files'
     /// references to it still find it.
     pub broken: bool,
+    /// Set for a data file, whose one document is its quality summary.
+    pub summary: Option<SummaryPlaces>,
+}
+
+/// Locations in a data file for findings about its quality summary, which has no place in the
+/// file. A finding under a column's entry points at the column's header cell, with the pointer
+/// that data checks give a column (`/name`). Any other finding points at the file's start.
+#[derive(Debug, Clone, Default)]
+pub struct SummaryPlaces {
+    /// Each column's name and the location of its header cell.
+    pub columns: Vec<(String, Location)>,
+}
+
+impl SummaryPlaces {
+    /// Returns the location in the data file at `path` for the node at pointer `at` of `summary`.
+    pub fn locate(&self, path: &str, summary: &Json, at: &str) -> Location {
+        let mut parts = at.split('/').skip(1);
+        let name = match (parts.next(), parts.next()) {
+            (Some("columns"), Some(index)) => summary.pointer(&format!("/columns/{index}/name")),
+            (Some("constant_columns"), Some(index)) => summary.pointer(&format!("/constant_columns/{index}")),
+            (Some("label"), _) => summary.pointer("/label/column"),
+            _ => None,
+        };
+        name.and_then(Json::as_str)
+            .and_then(|name| self.columns.iter().find(|(column, _)| column == name))
+            .map_or_else(|| Location::file(path), |(_, location)| location.clone())
+    }
 }
 
 impl Artifact {

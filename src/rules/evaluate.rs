@@ -156,6 +156,7 @@ fn evaluate_project(rules: &RuleSet, project: &Project) -> Vec<Finding> {
         markdown: None,
         source: SourceText::new(root.clone(), String::new()),
         broken: false,
+        summary: None,
     };
 
     let mut findings = Vec::new();
@@ -238,6 +239,7 @@ mod tests {
             markdown: None,
             source: SourceText::new(path.to_string(), text.to_string()),
             broken: false,
+            summary: None,
         }
     }
 

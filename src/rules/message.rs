@@ -85,6 +85,10 @@ pub fn locate(artifact: &Artifact, document: usize, spot: &Spot) -> Location {
         Spot::Span { span, pointer } => (*span, pointer.clone()),
         Spot::Node(at) | Spot::Missing(at) => (node_span(artifact, document, at), at.clone()),
     };
+    if let Some(places) = &artifact.summary {
+        let summary = artifact.documents.get(document).map_or(&Json::Null, |document| &document.json);
+        return places.locate(&artifact.path, summary, &at);
+    }
     artifact.source.locate(span, &at)
 }
 
@@ -112,11 +116,12 @@ pub fn finding(
     let message = render(rule, violation, field, &location.pointer, &artifact.path);
     let mut finding = Finding::new(&rule.id, rule.severity, message, location).with_help(help(rule));
     finding.rule = Some(rule.reference());
-    // A source excerpt would print the secret or personal data that the message masks.
-    if violation.masked.is_none() {
+    // A source excerpt would print the secret or personal data that the message masks. A data
+    // file's rules read its summary, not its text, so there is nothing to quote.
+    if violation.masked.is_none() && artifact.summary.is_none() {
         finding.source = Some(artifact.source.clone());
     }
-    if artifact.markdown.is_none() {
+    if artifact.markdown.is_none() && artifact.summary.is_none() {
         finding.document = Some(document);
     }
     for related in &violation.related {

@@ -26,7 +26,7 @@ pub mod rule;
 use std::path::PathBuf;
 
 pub use catalog::{Catalog, PackSpec, RuleSet, DEFAULT_PACKS};
-pub use context::{Artifact, ArtifactDocument, MarkdownBody, Project};
+pub use context::{Artifact, ArtifactDocument, MarkdownBody, Project, SummaryPlaces};
 pub use evaluate::evaluate;
 pub use loader::PackError;
 pub use rule::{Rule, Status, Target};
