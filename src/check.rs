@@ -32,6 +32,7 @@ use crate::schema::refs::RefCycle;
 use crate::schema::user::UserSchema;
 use crate::schema::{self, Compiled, EmbeddedSchema, Validators};
 use crate::source::{self, frontmatter, Document, Issue, IssueKind, Limits, OmittedIssues};
+pub use data_files::data_flavor;
 pub use limits::{parse_size, FileSizeLimits, SizeSetting, DEFAULT_MAX_FILE_SIZE};
 pub use summarise::TOO_MANY_FINDINGS;
 

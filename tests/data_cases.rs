@@ -232,6 +232,26 @@ fn worked_example_reports_each_wrong_value() {
     }
 }
 
+#[test]
+fn scaler_report_lists_checked_files() {
+    let dir = root().join("fixtures/scaler/standard/invalid/worked-example");
+    let run = scaler_with_params(&dir, "scaler.json", "table.csv", &[]);
+    let report = run.json();
+    assert_eq!(report["summary"]["files_checked"], 2, "{report}");
+
+    let files = report["files"].as_array().unwrap();
+    let named = |suffix: &str| {
+        files.iter().find(|file| file["path"].as_str().unwrap().ends_with(suffix)).expect("the file is listed")
+    };
+    let data = named("table.csv");
+    assert_eq!(data["kind"], "data");
+    assert_eq!(data["flavor"], "csv");
+    let params = named("scaler.json");
+    assert_eq!(params["kind"], "scaler");
+    assert!(params["schema"].as_str().unwrap().starts_with("scaler/standard@"), "{params}");
+    assert_eq!(params["status"], "fail", "its declared means and standard deviations are wrong");
+}
+
 /// Six significant digits, trailing zeros dropped, as the reference values are written.
 fn short(value: f64) -> String {
     let text = format!("{value:.6}");

@@ -61,12 +61,7 @@ pub(super) fn check_data(path: &Path, format: Format, options: &CheckOptions, re
     }
     let keep_hashes = checked.measures.is_some() && may_pair(path);
     outcome.row_hashes = if keep_hashes { checked.row_hashes } else { None };
-    let flavor = match format {
-        Format::Tsv => "tsv",
-        Format::JsonLines => "jsonl",
-        Format::Json => "json-records",
-        _ => "csv",
-    };
+    let flavor = data_flavor(format);
     outcome.measures = checked.measures;
     let status = file_status(checked.unreadable, &outcome.findings, outcome.omitted);
     outcome.file = Some(FileReport {
@@ -106,6 +101,16 @@ pub(super) fn validate_data(
 
 /// Data files up to this size are read again for source excerpts in human output.
 const MAX_EXCERPT_FILE_BYTES: u64 = 1024 * 1024;
+
+/// Returns the flavor that reports give a data file of `format`.
+pub fn data_flavor(format: Format) -> &'static str {
+    match format {
+        Format::Tsv => "tsv",
+        Format::JsonLines => "jsonl",
+        Format::Json => "json-records",
+        _ => "csv",
+    }
+}
 
 /// Gives the findings located in a small data file its text, so human output shows the line.
 /// Larger files are streamed and never held whole, so their findings give the position only.

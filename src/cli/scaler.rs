@@ -118,6 +118,8 @@ struct LoadedParams {
     params: params::ScalerParams,
     source: Arc<SourceText>,
     findings: Vec<Finding>,
+    /// True when a syntax error stopped the parser.
+    broken: bool,
 }
 
 /// Reads and validates a scaler parameter file.
@@ -139,7 +141,7 @@ fn load_params(path: &Path) -> Result<LoadedParams, String> {
         findings.push(finding);
     }
     if parsed.is_broken() {
-        return Ok(LoadedParams { params: params::ScalerParams::default(), source, findings });
+        return Ok(LoadedParams { params: params::ScalerParams::default(), source, findings, broken: true });
     }
     let root = parsed
         .documents
@@ -148,7 +150,7 @@ fn load_params(path: &Path) -> Result<LoadedParams, String> {
         .and_then(|document| document.root)
         .ok_or_else(|| format!("{display} is empty"))?;
     findings.extend(schema_findings(&root, &source));
-    Ok(LoadedParams { params: params::read(&root), source, findings })
+    Ok(LoadedParams { params: params::read(&root), source, findings, broken: false })
 }
 
 /// Validates a scaler file against the embedded `scaler/standard` schema.
@@ -224,6 +226,7 @@ pub fn run(args: ScalerArgs) -> ExitCode {
         scaler::evaluate(loaded.as_ref().map(|loaded| (&loaded.params, &loaded.source)), data, &stats, &options);
     report.findings.extend(findings);
     report.scaler.push(check);
+    list_files(&mut report, &args.data, loaded.as_ref());
     finish(report, &args.output, &args.data)
 }
 
@@ -275,7 +278,49 @@ fn run_merge(args: MergeArgs) -> ExitCode {
         scaler::evaluate(loaded.as_ref().map(|loaded| (&loaded.params, &loaded.source)), data, &stats, &options);
     report.findings.extend(findings);
     report.scaler.push(check);
+    list_files(&mut report, &[], loaded.as_ref());
     finish(report, &args.output, &args.partials)
+}
+
+/// Adds each data file and the scaler file, if any, to the report's `files`, so that the
+/// summary counts them. Partial statistics files are the command's own output and not listed.
+fn list_files(report: &mut Report, data: &[PathBuf], params: Option<&LoadedParams>) {
+    let status = |path: &str, broken: bool| {
+        let failed = report
+            .findings
+            .iter()
+            .any(|finding| finding.location.path == path && finding.severity == report::Severity::Error);
+        match (broken, failed) {
+            (true, _) => report::Status::Error,
+            (false, true) => report::Status::Fail,
+            (false, false) => report::Status::Pass,
+        }
+    };
+    let mut files = Vec::new();
+    for path in data {
+        let display = crate::report::redact::display_path(path);
+        let flavor = crate::discover::detect_format(path).map(crate::check::data_flavor);
+        files.push(report::FileReport {
+            status: status(&display, false),
+            path: display,
+            kind: Some("data".to_string()),
+            flavor: flavor.map(str::to_string),
+            schemas: Vec::new(),
+            reason: None,
+        });
+    }
+    if let Some(loaded) = params {
+        let path = loaded.source.path.clone();
+        files.push(report::FileReport {
+            status: status(&path, loaded.broken),
+            path,
+            kind: Some("scaler".to_string()),
+            flavor: Some("standard".to_string()),
+            schemas: schema::newest("scaler", "standard").map(|schema| schema.id.to_string()).into_iter().collect(),
+            reason: None,
+        });
+    }
+    report.files.extend(files);
 }
 
 fn common(output: &ScalerOutput) -> CommonArgs {

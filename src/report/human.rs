@@ -175,7 +175,7 @@ fn excerpt_source(source: &Arc<SourceText>) -> Excerpt {
 fn summary_line(report: &Report) -> String {
     let summary = report.summary();
     let plural = |n: usize, word: &str| if n == 1 { format!("{n} {word}") } else { format!("{n} {word}s") };
-    // `mlconform scaler` reads data files without checking them as files.
+    // `mlconform scaler merge` without a scaler file reads only its own partial files.
     let subject = if summary.files_checked == 0 && !report.scaler.is_empty() {
         plural(report.scaler.len(), "scaler check")
     } else {
