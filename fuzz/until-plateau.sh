@@ -44,8 +44,21 @@ else
     binary=target/focused/$triple/release/$target
 fi
 
+# The tokens the target's input is made of, from dicts/. libFuzzer reads one -dict file, so
+# the rule-pack target gets the YAML and rule-pack tokens joined beside its log.
+case $target in
+    yaml | front_matter) dicts=(dicts/yaml.dict) ;;
+    rule_pack) dicts=(dicts/yaml.dict dicts/rule_pack.dict) ;;
+    *) dicts=() ;;
+esac
+dict_option=()
+if [ ${#dicts[@]} -gt 0 ]; then
+    cat "${dicts[@]}" >"${log%.log}.dict"
+    dict_option=(-dict="${log%.log}.dict")
+fi
+
 # A session of its own, so that the whole process tree can be stopped at once.
-ASAN_OPTIONS=${ASAN_OPTIONS:-detect_odr_violation=0} setsid "$binary" "corpus/$target" \
+ASAN_OPTIONS=${ASAN_OPTIONS:-detect_odr_violation=0} setsid "$binary" "corpus/$target" "${dict_option[@]}" \
     -artifact_prefix="artifacts/$target/" -timeout=10 -rss_limit_mb=2048 -max_len=8192 \
     -print_final_stats=1 >>"$log" 2>&1 &
 runner=$!
