@@ -1,17 +1,25 @@
 #!/usr/bin/env bash
-# Runs one fuzz target until its coverage stops growing, and prints one summary line.
+# Runs one fuzz target until it stops reaching new code of mlconform, and prints a summary.
 #
 #   bash fuzz/until-plateau.sh TARGET [QUIET_SECONDS [CAP_SECONDS]]
 #
-# Run from the fuzz/ folder. The run stops when libFuzzer's coverage counter (`cov:`) has not
-# grown for QUIET_SECONDS (default 300), when CAP_SECONDS (default 3600) have passed, or when
-# libFuzzer stops on a crash. The log goes to logs/TARGET-<start time>.log.
+# Run from the fuzz/ folder. libFuzzer prints each program counter (PC) that an input reaches
+# for the first time (`-print_pcs=1`), with its source line. The run stops when no new PC on a
+# line of mlconform's `src/` has appeared for QUIET_SECONDS (default 300) of fuzzing, when
+# CAP_SECONDS (default 3600) have passed, or when libFuzzer stops on a crash. The log goes to
+# logs/TARGET-<start time>.log. Every 10 s, the elapsed seconds, the count of new PCs in src/,
+# `cov:` and whether the corpus is loaded (1 or 0) go to the same name with `.own` in place
+# of `.log`.
 #
-# Coverage is counted in mlconform's own code only (COVERAGE=mlconform, the default): the
-# target is built with cargo directly, with the flags `cargo fuzz build -O` uses, but with
-# sanitizer-coverage level 0 for every dependency and 4 for mlconform. Every crate keeps
-# AddressSanitizer. COVERAGE=all builds with `cargo fuzz build -O`, which counts coverage in
-# every crate.
+# libFuzzer's own counter (`cov:`) also counts code of other crates that the compiler placed in
+# mlconform's functions: generic code such as hashbrown's tables and saphyr's parser, and
+# inlined library code. Where a hash table probes depends on random hash keys, so that part
+# keeps growing by chance, and `cov:` is reported but does not decide when the run stops.
+#
+# The target is built with counters in mlconform only (COVERAGE=mlconform, the default): with
+# cargo directly, the flags `cargo fuzz build -O` uses, and sanitizer-coverage level 0 for
+# every dependency and 4 for mlconform. Every crate keeps AddressSanitizer. COVERAGE=all
+# builds with `cargo fuzz build -O`, which puts counters in every crate.
 set -uo pipefail
 
 target=$1
@@ -60,8 +68,14 @@ fi
 # A session of its own, so that the whole process tree can be stopped at once.
 ASAN_OPTIONS=${ASAN_OPTIONS:-detect_odr_violation=0} setsid "$binary" "corpus/$target" "${dict_option[@]}" \
     -artifact_prefix="artifacts/$target/" -timeout=10 -rss_limit_mb=2048 -max_len=8192 \
-    -print_final_stats=1 >>"$log" 2>&1 &
+    -print_pcs=1 -print_final_stats=1 >>"$log" 2>&1 &
 runner=$!
+
+# New PCs on lines of mlconform's src/ folder, as the symbolizer names them. A PC without a
+# line number is left out: the symbolizer then names the crate's root file, whatever the code.
+src_dir="$(cd .. && pwd)/src/"
+own_pcs() { grep -F 'NEW_PC:' "$log" | grep -F " $src_dir" | grep -cE ':[0-9]+(:[0-9]+)?$'; }
+samples=${log%.log}.own
 
 start=$(date +%s)
 best=0
@@ -70,9 +84,14 @@ stopped=cap
 while kill -0 "$runner" 2>/dev/null; do
     sleep 10
     now=$(date +%s)
+    own=$(own_pcs)
     cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | cut -d' ' -f2)
-    if [ -n "$cov" ] && [ "$cov" -gt "$best" ]; then
-        best=$cov
+    inited=0
+    grep -q 'INITED' "$log" && inited=1
+    echo "$((now - start)) $own ${cov:-0} $inited" >>"$samples"
+    # Loading the corpus prints no PCs, so the quiet time starts when fuzzing does.
+    if [ "$own" -gt "$best" ] || [ "$inited" = 0 ]; then
+        best=$own
         grew_at=$now
     fi
     if [ $((now - grew_at)) -ge "$quiet" ]; then
@@ -93,24 +112,17 @@ else
 fi
 end=$(date +%s)
 runs=$(grep -o '^#[0-9]*' "$log" | tail -1 | tr -d '#')
-echo "$target ($coverage coverage): stopped by $stopped after $((end - start)) s; cov $best, last grew at $((grew_at - start)) s; ${runs:-0} inputs; log $log"
+cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | cut -d' ' -f2)
+echo "$target ($coverage counters): stopped by $stopped after $((end - start)) s; $best new PCs in src/, \
+the last at $((grew_at - start)) s; cov ${cov:-0}; ${runs:-0} inputs; log $log"
 
-# The coverage gained in the last 10 minutes, from libFuzzer's status lines
-# ("#N ... cov: C ... exec/s: E"). E is the average rate since the start, so N / E is the
-# time of the line in seconds.
+# The new PCs in src/ and the growth of `cov:` in the last 10 minutes of fuzzing, from the
+# samples taken after the corpus was loaded.
 awk -v window=600 '
-    match($0, /^#[0-9]+/) {
-        n = substr($0, 2, RLENGTH - 1)
-        if (!match($0, /cov: [0-9]+/)) next
-        c = substr($0, RSTART + 5, RLENGTH - 5)
-        if (!match($0, /exec\/s: [0-9]+/)) next
-        e = substr($0, RSTART + 8, RLENGTH - 8)
-        if (e == 0) next
-        count++; t[count] = n / e; cov[count] = c
-    }
+    $4 == 1 { n++; t[n] = $1; own[n] = $2; cov[n] = $3 }
     END {
-        if (count == 0) exit
-        before = 0
-        for (i = 1; i <= count; i++) if (t[i] <= t[count] - window) before = cov[i]
-        printf "  cov gained in the last %d s: %d\n", window, cov[count] - before
-    }' "$log"
+        if (n == 0) exit
+        before = 1
+        for (i = 1; i <= n; i++) if (t[i] <= t[n] - window) before = i
+        printf "  in the last %d s of fuzzing: %d new PCs in src/, cov +%d\n", t[n] - t[before], own[n] - own[before], cov[n] - cov[before]
+    }' "$samples"
