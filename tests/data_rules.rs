@@ -28,6 +28,13 @@ fn rule_findings(report: &Value, suffix: &str) -> Vec<Diag> {
     diagnostics(report, Some(suffix)).into_iter().filter(|d| rules.contains(&d.code.as_str())).collect()
 }
 
+/// Checks a project holding only the data file `name` with `text`, and returns the rule
+/// findings on that file.
+fn findings_on(name: &str, text: &str) -> Vec<Diag> {
+    let dir = write_project(&[(name, text)]);
+    rule_findings(&check(dir.path()), name)
+}
+
 /// Returns the 1-based line and column of the first `needle` in `text`, counting characters.
 fn position_of(text: &str, needle: &str) -> (u64, u64) {
     let offset = text.find(needle).expect("the needle is in the text");
@@ -41,10 +48,8 @@ fn position_of(text: &str, needle: &str) -> (u64, u64) {
 fn csv_column_finding_at_header_cell() {
     // Two of three `queue` cells are empty, over the pack's 5% limit.
     let text = "id,text,queue\n1,refund,\n2,crash,\n3,login,billing\n";
-    let dir = write_project(&[("tickets.csv", text)]);
-    let report = check(dir.path());
+    let found = findings_on("tickets.csv", text);
     let (line, column) = position_of(text, "queue");
-    let found = rule_findings(&report, "tickets.csv");
     assert!(found.contains(&diag(line, column, "MLC015", "/queue")), "{found:?}");
     assert!(found.contains(&diag(1, 1, "MLC014", "")), "{found:?}");
     assert!(found.iter().all(|d| d.code != "MLC015" || d.pointer == "/queue"), "only `queue` has gaps: {found:?}");
@@ -54,10 +59,8 @@ fn csv_column_finding_at_header_cell() {
 fn jsonl_column_finding_at_first_key() {
     // `note` first appears on the second record, and is null or absent in every record.
     let text = "{\"id\": 1}\n{\"id\": 2, \"note\": null}\n{\"id\": 3}\n";
-    let dir = write_project(&[("events.jsonl", text)]);
-    let report = check(dir.path());
+    let found = findings_on("events.jsonl", text);
     let (line, column) = position_of(text, "\"note\"");
-    let found = rule_findings(&report, "events.jsonl");
     assert!(found.contains(&diag(line, column, "MLC015", "/note")), "{found:?}");
 }
 

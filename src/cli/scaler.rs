@@ -298,7 +298,7 @@ fn list_files(report: &mut Report, data: &[PathBuf], params: Option<&LoadedParam
     };
     let mut files = Vec::new();
     for path in data {
-        let display = crate::report::redact::display_path(path);
+        let display = report::redact::display_path(path);
         let flavor = crate::discover::detect_format(path).map(crate::check::data_flavor);
         files.push(report::FileReport {
             status: status(&display, false),

@@ -54,14 +54,15 @@ pub struct Artifact {
     /// A syntax error stopped the parser: rules do not run on the file, but other files'
     /// references to it still find it.
     pub broken: bool,
-    /// Set for a data file, whose one document is its quality summary.
+    /// The header cells that findings on a data file point at. Set only for a data file, whose
+    /// one document is its quality summary.
     pub summary: Option<SummaryPlaces>,
 }
 
 /// Locations in a data file for findings about its quality summary, which has no place in the
 /// file. A finding under a column's entry points at the column's header cell, with the pointer
 /// that data checks give a column (`/name`). Any other finding points at the file's start.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct SummaryPlaces {
     /// Each column's name and the location of its header cell.
     pub columns: Vec<(String, Location)>,

@@ -81,14 +81,15 @@ pub fn help(rule: &Rule) -> String {
 /// Locates a spot in a document of an artifact. A pointer of `""` in a Markdown card means the
 /// card as a whole, which is located at the front matter's opening `---`.
 pub fn locate(artifact: &Artifact, document: usize, spot: &Spot) -> Location {
+    if let Some(places) = &artifact.summary {
+        let (Spot::Span { pointer: at, .. } | Spot::Node(at) | Spot::Missing(at)) = spot;
+        let summary = artifact.documents.get(document).map_or(&Json::Null, |document| &document.json);
+        return places.locate(&artifact.path, summary, at);
+    }
     let (span, at) = match spot {
         Spot::Span { span, pointer } => (*span, pointer.clone()),
         Spot::Node(at) | Spot::Missing(at) => (node_span(artifact, document, at), at.clone()),
     };
-    if let Some(places) = &artifact.summary {
-        let summary = artifact.documents.get(document).map_or(&Json::Null, |document| &document.json);
-        return places.locate(&artifact.path, summary, &at);
-    }
     artifact.source.locate(span, &at)
 }
 
